@@ -1,0 +1,98 @@
+"""Plain data types that flow between layers: one frame's pose, and a whole sequence.
+
+Conventions (see ``core/skeleton.py``): 3D joints in metres, right-handed, Y up, the
+subject facing +Z; image keypoints in pixels of the (rotation-corrected) frame, x right,
+y down. Arrays are never modified after they are put in one of these objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .skeleton import NUM_JOINTS
+
+
+def camera_to_app(points: np.ndarray) -> np.ndarray:
+    """Camera/MediaPipe axes (x right, y down, z away from the camera) -> app axes.
+
+    A 180 degree turn about X: x stays, y and z flip. A person facing the camera then
+    faces +Z with their left hand towards +X, as a Mixamo character does.
+    """
+    out = np.array(points, dtype=np.float64, copy=True)
+    out[..., 1] *= -1
+    out[..., 2] *= -1
+    return out
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """What the pipeline knows about one frame.
+
+    ``joints_3d`` is root-relative (pelvis at the origin) in metres unless
+    ``root_position`` is set, which then gives the pelvis in metres in the world.
+    Missing data (no person) is ``None`` for the arrays.
+    """
+    index: int                                  # frame number in the source
+    timestamp: float                            # seconds from the start of the source
+    image_size: tuple[int, int]                 # (width, height) in pixels
+    box: np.ndarray | None = None               # (4,) x0, y0, x1, y1 pixels: the crop
+    keypoints_2d: np.ndarray | None = None      # (J, 2) pixels
+    visibility: np.ndarray | None = None        # (J,) 0..1
+    joints_3d: np.ndarray | None = None         # (J, 3) metres, Y up, facing +Z
+    root_position: np.ndarray | None = None     # (3,) metres, world position of pelvis
+    heatmaps: dict | None = field(default=None, compare=False)  # {"xy","zy","xz"}: (J,H,W)
+
+    @property
+    def has_person(self) -> bool:
+        return self.joints_3d is not None
+
+    def __post_init__(self):
+        for name, shape in (("keypoints_2d", (NUM_JOINTS, 2)), ("visibility", (NUM_JOINTS,)),
+                            ("joints_3d", (NUM_JOINTS, 3))):
+            value = getattr(self, name)
+            if value is not None and value.shape != shape:
+                raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
+
+
+@dataclass(frozen=True)
+class PoseSequence:
+    """A take's poses as stacked arrays; frames with no person have ``valid`` False and
+    NaN in the arrays."""
+    timestamps: np.ndarray      # (T,) seconds
+    joints_3d: np.ndarray       # (T, J, 3) metres, root-relative
+    keypoints_2d: np.ndarray    # (T, J, 2) pixels
+    visibility: np.ndarray      # (T, J)
+    valid: np.ndarray           # (T,) bool
+    fps: float                  # nominal frame rate of the source
+    image_size: tuple[int, int]
+    root_positions: np.ndarray | None = None  # (T, 3) metres, world pelvis
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    @classmethod
+    def from_frames(cls, frames: Iterable[FramePose], fps: float) -> "PoseSequence":
+        frames = list(frames)
+        t = len(frames)
+        nan3 = np.full((t, NUM_JOINTS, 3), np.nan)
+        nan2 = np.full((t, NUM_JOINTS, 2), np.nan)
+        vis = np.zeros((t, NUM_JOINTS))
+        valid = np.zeros(t, bool)
+        roots = np.full((t, 3), np.nan)
+        have_root = False
+        for i, f in enumerate(frames):
+            if f.has_person:
+                valid[i] = True
+                nan3[i] = f.joints_3d
+                if f.keypoints_2d is not None:
+                    nan2[i] = f.keypoints_2d
+                if f.visibility is not None:
+                    vis[i] = f.visibility
+                if f.root_position is not None:
+                    roots[i] = f.root_position
+                    have_root = True
+        size = frames[0].image_size if frames else (0, 0)
+        return cls(np.array([f.timestamp for f in frames], float), nan3, nan2, vis, valid,
+                   float(fps), size, roots if have_root else None)
