@@ -1,0 +1,235 @@
+"""Command line: every GUI action has a headless twin here.
+
+    mocap process VIDEO -o OUT.bvh [--json OUT.json] [--take-dir DIR]
+    mocap export TAKE --format bvh|fbx|glb ...
+    mocap report TAKE_OR_VIDEO
+
+Errors the user can cause (missing file, not a video, nobody in the video, unwritable
+output) print one line and exit non-zero, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_OUTPUT = 4
+EXIT_CANCELLED = 130
+
+
+class UserError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def _progress_printer(stream, enabled: bool):
+    state = {"last": 0.0}
+
+    def show(p) -> None:
+        if not enabled:
+            return
+        now = time.monotonic()
+        if now - state["last"] < 0.2 and not (p.total and p.done >= p.total):
+            return
+        state["last"] = now
+        if p.total:
+            width = 30
+            filled = int(width * p.fraction)
+            eta = p.remaining
+            eta_s = f" ETA {eta:4.0f}s" if eta is not None else ""
+            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}"
+                         f" frames{eta_s} ")
+        else:
+            stream.write(f"\r{p.done} frames ")
+        stream.flush()
+    return show
+
+
+def _check_output_path(path: Path) -> None:
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"output folder does not exist: {folder}", EXIT_OUTPUT)
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"output folder is not writable: {folder}", EXIT_OUTPUT)
+
+
+def _export_options(args):
+    """ExportOptions from the shared export arguments (or the defaults)."""
+    try:
+        from .export.cli_args import options_from_args
+    except ImportError:
+        from .export import ExportOptions
+        return ExportOptions()
+    return options_from_args(args)
+
+
+def _add_export_args(parser: argparse.ArgumentParser) -> None:
+    try:
+        from .export.cli_args import add_export_arguments
+    except ImportError:
+        return
+    add_export_arguments(parser)
+
+
+def cmd_process(args) -> int:
+    from .capture.base import CaptureError
+    from .pipeline.estimator import EstimatorConfig
+    from .pipeline.offline import Cancelled, NoPersonError, process_video
+
+    video = Path(args.video)
+    if not video.exists():
+        raise UserError(f"video file not found: {video}")
+    out = Path(args.output)
+    _check_output_path(out)
+    if args.json:
+        _check_output_path(Path(args.json))
+    options = _export_options(args)
+    config = EstimatorConfig(detector=args.detector, lifter=args.lifter)
+    refine = _make_refine(args)
+    cancel = threading.Event()
+    show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet
+    show = _progress_printer(sys.stderr, show_bar)
+    try:
+        result = process_video(video, config, refine=refine, cancel=cancel, progress=show)
+    except CaptureError as exc:
+        raise UserError(str(exc)) from None
+    except NoPersonError as exc:
+        raise UserError(str(exc)) from None
+    except KeyboardInterrupt:
+        cancel.set()
+        raise UserError("cancelled", EXIT_CANCELLED) from None
+    except Cancelled:
+        raise UserError("cancelled", EXIT_CANCELLED) from None
+    finally:
+        if show_bar:
+            sys.stderr.write("\n")
+    from .export import export_sequence
+    try:
+        export_sequence(result.refined, out, options)
+        if args.json:
+            _write_json(result, Path(args.json))
+        if args.take_dir:
+            _save_take(result, Path(args.take_dir), config)
+    except OSError as exc:
+        raise UserError(f"could not write output: {exc.strerror or exc} ({exc.filename or out})",
+                        EXIT_OUTPUT) from None
+    print(f"{video.name}: {result.frames} frames, {result.frames_with_person} with a person, "
+          f"{result.raw.fps:.2f} fps video, processed at {result.fps_processed:.1f} fps in "
+          f"{result.seconds:.1f} s -> {out}")
+    return 0
+
+
+def _make_refine(args):
+    """The refinement stages, when the refine package is present and not switched off."""
+    if getattr(args, "no_refine", False):
+        return None
+    try:
+        from .pipeline.refine import RefineOptions, refine_sequence
+    except ImportError:
+        return None
+
+    def run(seq):
+        res = refine_sequence(seq, RefineOptions())
+        return getattr(res, "refined", res)
+    return run
+
+
+def _write_json(result, path: Path) -> None:
+    """Per-frame joints with confidence, for other tools."""
+    from .core.skeleton import JOINT_NAMES
+    seq = result.refined
+    frames = []
+    for i in range(len(seq)):
+        rec = {"frame": i, "time": round(float(seq.timestamps[i]), 6),
+               "person": bool(seq.valid[i])}
+        if seq.valid[i]:
+            rec["joints_3d_m"] = [[round(float(v), 5) for v in p] for p in seq.joints_3d[i]]
+            rec["keypoints_2d_px"] = [[round(float(v), 2) for v in p] for p in seq.keypoints_2d[i]]
+            rec["confidence"] = [round(float(v), 3) for v in seq.visibility[i]]
+            if seq.root_positions is not None and bool(
+                    __import__("numpy").isfinite(seq.root_positions[i]).all()):
+                rec["root_m"] = [round(float(v), 5) for v in seq.root_positions[i]]
+        frames.append(rec)
+    doc = {"source": result.source, "fps": seq.fps, "image_size": list(seq.image_size),
+           "joints": list(JOINT_NAMES), "axes": "metres, Y up, subject faces +Z",
+           "frames": frames}
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _save_take(result, folder: Path, config) -> None:
+    from .takes import save_sequences
+    from .takes.take import _atomic_json, _now
+    folder.mkdir(parents=True, exist_ok=True)
+    save_sequences(folder / "poses.npz", result.raw, result.refined)
+    _atomic_json(folder / "take.json", {
+        "version": 1, "name": folder.name, "created": _now(), "source": result.source,
+        "fps": result.raw.fps, "image_size": list(result.raw.image_size),
+        "frame_count": result.frames, "status": "complete",
+        "parameters": {"detector": config.detector, "lifter": config.lifter,
+                       **result.info}})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mocap", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("process", help="process a video file to a BVH (and more)")
+    p.add_argument("video", help="video file (any format OpenCV reads)")
+    p.add_argument("-o", "--output", required=True, help="output animation file (.bvh)")
+    p.add_argument("--json", help="also write per-frame joints with confidence as JSON")
+    p.add_argument("--take-dir", help="also save the result as a take folder")
+    p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "mediapipe"),
+                   help="person detector (default: %(default)s)")
+    p.add_argument("--lifter", default="auto",
+                   help="'auto' (shipped lifter if present), 'none' (detector's 3D) or a path")
+    p.add_argument("--no-refine", action="store_true", help="skip the refinement stages")
+    p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_export_args(p)
+    p.set_defaults(func=cmd_process)
+
+    # -- export subcommand (export package) --
+    try:
+        from .export.cli_args import add_export_command
+    except ImportError:
+        pass
+    else:
+        add_export_command(sub)
+
+    # -- report subcommand (motion-quality report) --
+    try:
+        from .report import add_report_command
+    except ImportError:
+        pass
+    else:
+        add_report_command(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"mocap: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("mocap: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except MemoryError:
+        print("mocap: error: out of memory", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

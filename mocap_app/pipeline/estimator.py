@@ -1,0 +1,89 @@
+"""Frame -> pose: the detector, then the 3D lifter (or the detector's own 3D when no
+lifter is loaded). Shared by the live and offline pipelines."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.pose import FramePose
+from ..detect.base import PersonDetector
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    detector: str = "mediapipe"     # which person detector (see detect.make_detector)
+    lifter: str = "auto"            # "auto": the shipped lifter if present; "none": the
+                                    # detector's own 3D (MediaPipe world landmarks)
+    keep_heatmaps: bool = False     # keep the lifter's marginal heatmaps (GUI)
+
+
+def make_detector(kind: str) -> PersonDetector:
+    try:
+        from ..detect import make_detector as factory  # the detector package's factory
+    except ImportError:
+        factory = None
+    if factory is not None:
+        return factory(kind)
+    if kind != "mediapipe":
+        raise ValueError(f"unknown detector {kind!r}")
+    from ..detect.mediapipe_pose import MediaPipePoseDetector
+    return MediaPipePoseDetector()
+
+
+def load_lifter(kind: str):
+    """The shipped lifter, or None when ``kind`` is "none" (or "auto" and none ships)."""
+    if kind == "none":
+        return None
+    try:
+        from ..lift.inference import Lifter
+    except ImportError:
+        if kind == "auto":
+            return None
+        raise
+    from ..core.paths import models_dir
+    path = models_dir() / "lifter.pt" if kind == "auto" else kind
+    try:
+        return Lifter.load(path)
+    except FileNotFoundError:
+        if kind == "auto":
+            return None
+        raise
+
+
+class PoseEstimator:
+    """Turns a BGR frame into a FramePose. Not thread-safe: one per worker."""
+
+    def __init__(self, config: EstimatorConfig = EstimatorConfig(), detector=None, lifter=None):
+        self.config = config
+        self.detector = detector if detector is not None else make_detector(config.detector)
+        self.lifter = lifter if lifter is not None else load_lifter(config.lifter)
+
+    @property
+    def uses_lifter(self) -> bool:
+        return self.lifter is not None
+
+    def estimate(self, image: np.ndarray, index: int, timestamp: float) -> FramePose:
+        h, w = image.shape[:2]
+        det = self.detector.detect(image, timestamp)
+        if det is None:
+            return FramePose(index, timestamp, (w, h))
+        kp, vis = det.app_keypoints()
+        heatmaps = None
+        if self.lifter is not None:
+            res = self.lifter.lift(kp[None], vis[None], (w, h))
+            joints = np.asarray(res.joints_3d[0], dtype=np.float64)
+            if self.config.keep_heatmaps and getattr(res, "heatmaps", None) is not None:
+                heatmaps = {k: np.asarray(v[0]) for k, v in res.heatmaps.items()}
+        else:
+            joints = det.app_world_joints()
+        if not np.isfinite(joints).all():
+            return FramePose(index, timestamp, (w, h))
+        return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
+                         visibility=vis, joints_3d=joints, heatmaps=heatmaps)
+
+    def reset(self) -> None:
+        self.detector.reset()
+
+    def close(self) -> None:
+        self.detector.close()

@@ -1,0 +1,286 @@
+"""Takes on disk: streamed while they happen, never only in RAM.
+
+A take is a folder::
+
+    take.json      metadata: name, source, fps, image size, parameters, status
+    frames.jsonl   one line per frame, appended and flushed as frames arrive; after a
+                   crash (even SIGKILL) every complete line is recovered
+    poses.npz      the finished take's arrays (raw and, when made, refined poses)
+    video.avi      the recorded camera frames (live takes; MJPG, readable if cut off)
+
+``load_take`` prefers ``poses.npz`` and falls back to ``frames.jsonl``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import errno
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.pose import FramePose, PoseSequence
+from ..core.skeleton import NUM_JOINTS
+
+TAKE_VERSION = 1
+
+
+class TakeError(RuntimeError):
+    """A take folder that cannot be written or read. The message is meant for the user."""
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _atomic_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=_json_default)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _json_default(obj: Any):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _round(a: np.ndarray | None, nd: int) -> list | None:
+    if a is None:
+        return None
+    a = np.asarray(a, dtype=np.float64)
+    return [None if not np.isfinite(x) else round(float(x), nd) for x in a.ravel()]
+
+
+class TakeWriter:
+    """Appends frames to a take folder as they arrive.
+
+    Every frame is written and flushed at once; the file is fsynced about once a second,
+    so a crash loses at most the last second. A write error (full disk, folder removed)
+    raises TakeError once; everything written before stays readable.
+    """
+
+    def __init__(self, folder: str | os.PathLike, *, name: str | None = None,
+                 source: str = "", fps: float = 30.0, image_size: tuple[int, int] = (0, 0),
+                 parameters: dict | None = None, sync_interval: float = 1.0):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise TakeError(f"take folder already exists: {self.folder}") from None
+        except OSError as exc:
+            raise TakeError(f"cannot create take folder {self.folder}: {exc.strerror}") from None
+        self.meta = {
+            "version": TAKE_VERSION, "name": name or self.folder.name, "created": _now(),
+            "source": str(source), "fps": float(fps), "image_size": list(image_size),
+            "parameters": parameters or {}, "status": "recording", "frame_count": 0,
+        }
+        self._sync_interval = sync_interval
+        self._last_sync = time.monotonic()
+        self.frame_count = 0
+        self.failed: str | None = None
+        try:
+            _atomic_json(self.folder / "take.json", self.meta)
+            self._fh = open(self.folder / "frames.jsonl", "a", encoding="utf-8")
+        except OSError as exc:
+            raise TakeError(f"cannot write take in {self.folder}: {exc.strerror}") from None
+
+    def append(self, pose: FramePose) -> None:
+        if self._fh is None:
+            raise TakeError("take is closed" if self.failed is None else self.failed)
+        rec = {"i": pose.index, "t": round(float(pose.timestamp), 6),
+               "size": list(pose.image_size), "valid": bool(pose.has_person)}
+        if pose.has_person:
+            rec["j3"] = _round(pose.joints_3d, 5)
+            rec["kp"] = _round(pose.keypoints_2d, 2)
+            rec["vis"] = _round(pose.visibility, 3)
+            if pose.box is not None:
+                rec["box"] = _round(pose.box, 1)
+            if pose.root_position is not None:
+                rec["root"] = _round(pose.root_position, 5)
+        line = json.dumps(rec, separators=(",", ":")) + "\n"
+        try:
+            self._fh.write(line)
+            self._fh.flush()
+            now = time.monotonic()
+            if now - self._last_sync >= self._sync_interval:
+                os.fsync(self._fh.fileno())
+                self._last_sync = now
+        except OSError as exc:
+            self._fail(exc)
+        self.frame_count += 1
+
+    def _fail(self, exc: OSError) -> None:
+        why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        self.failed = f"recording stopped: {why} ({self.folder})"
+        try:
+            self._fh.close()
+        except OSError:
+            pass
+        self._fh = None
+        raise TakeError(self.failed) from None
+
+    def close(self, refined: PoseSequence | None = None, status: str = "complete") -> Path:
+        """Finish the take: write poses.npz (raw, and refined when given) and take.json.
+        Safe to call after a write failure: it then keeps what frames.jsonl holds."""
+        if self._fh is not None:
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError:
+                pass
+            self._fh.close()
+            self._fh = None
+        try:
+            raw = _sequence_from_jsonl(self.folder / "frames.jsonl", self.meta["fps"],
+                                       tuple(self.meta["image_size"]))
+            save_sequences(self.folder / "poses.npz", raw, refined)
+            self.meta.update(status=status if self.failed is None else "stopped",
+                             frame_count=len(raw), closed=_now())
+            if self.failed:
+                self.meta["error"] = self.failed
+            _atomic_json(self.folder / "take.json", self.meta)
+        except OSError as exc:
+            # frames.jsonl is still there: load_take recovers from it
+            raise TakeError(f"take kept as frames only, could not finish it: {exc.strerror}") \
+                from None
+        return self.folder
+
+
+def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None = None) -> None:
+    arrays = {}
+    for prefix, seq in (("raw_", raw), ("refined_", refined)):
+        if seq is None:
+            continue
+        arrays.update({prefix + "timestamps": seq.timestamps, prefix + "joints_3d": seq.joints_3d,
+                       prefix + "keypoints_2d": seq.keypoints_2d,
+                       prefix + "visibility": seq.visibility, prefix + "valid": seq.valid})
+        if seq.root_positions is not None:
+            arrays[prefix + "root_positions"] = seq.root_positions
+    arrays["fps"] = np.array(raw.fps)
+    arrays["image_size"] = np.array(raw.image_size)
+    tmp = path.with_name(path.name + ".part.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
+    with np.load(path, allow_pickle=False) as z:
+        if prefix + "timestamps" not in z:
+            return None
+        roots = z[prefix + "root_positions"] if prefix + "root_positions" in z else None
+        return PoseSequence(z[prefix + "timestamps"], z[prefix + "joints_3d"],
+                            z[prefix + "keypoints_2d"], z[prefix + "visibility"],
+                            z[prefix + "valid"].astype(bool), float(z["fps"]),
+                            tuple(int(v) for v in z["image_size"]), roots)
+
+
+def _sequence_from_jsonl(path: Path, fps: float, image_size: tuple[int, int]) -> PoseSequence:
+    frames = []
+    if path.exists():
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut off by a crash
+                frames.append(_frame_from_record(rec, image_size))
+    return PoseSequence.from_frames(frames, fps)
+
+
+def _arr(values, shape) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], float).reshape(shape)
+
+
+def _frame_from_record(rec: dict, image_size) -> FramePose:
+    size = tuple(rec.get("size") or image_size)
+    if not rec.get("valid"):
+        return FramePose(int(rec["i"]), float(rec["t"]), size)
+    root = _arr(rec["root"], (3,)) if rec.get("root") else None
+    box = _arr(rec["box"], (4,)) if rec.get("box") else None
+    return FramePose(int(rec["i"]), float(rec["t"]), size, box,
+                     _arr(rec["kp"], (NUM_JOINTS, 2)), _arr(rec["vis"], (NUM_JOINTS,)),
+                     _arr(rec["j3"], (NUM_JOINTS, 3)), root)
+
+
+def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequence, dict]:
+    """Read a take folder (or a bare poses.npz). ``which``: "raw", "refined", or "best"
+    (refined when the take has it). A take cut off by a crash is recovered from its
+    frames.jsonl and marked ``status: recovered``."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".npz":
+        folder, npz, meta = path.parent, path, {"name": path.stem, "status": "complete"}
+    elif path.is_dir():
+        folder, npz = path, path / "poses.npz"
+        meta_path = folder / "take.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TakeError(f"not a take folder (no take.json): {folder}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            meta = {"name": folder.name, "status": "damaged metadata"}
+    else:
+        raise TakeError(f"take not found: {path}")
+    if npz.exists():
+        try:
+            raw = _sequence_from_npz(npz, "raw_")
+            refined = _sequence_from_npz(npz, "refined_")
+        except Exception as exc:  # zip/npz damage of any kind
+            if not (folder / "frames.jsonl").exists():
+                raise TakeError(f"take data is damaged and cannot be recovered: {npz} ({exc})") \
+                    from None
+            raw, refined = None, None
+        if raw is not None:
+            if which == "raw" or refined is None:
+                return raw, meta
+            return refined, meta
+    jsonl = folder / "frames.jsonl"
+    if not jsonl.exists():
+        raise TakeError(f"take has no poses: {folder}")
+    seq = _sequence_from_jsonl(jsonl, float(meta.get("fps", 30.0)),
+                               tuple(meta.get("image_size", (0, 0))))
+    if meta.get("status") == "recording":
+        meta = dict(meta, status="recovered")
+    return seq, meta
+
+
+def recover_take(folder: str | os.PathLike) -> Path:
+    """Finish a take left in "recording" state by a crash: rebuild poses.npz from
+    frames.jsonl and mark it recovered."""
+    folder = Path(folder)
+    seq, meta = load_take(folder)
+    save_sequences(folder / "poses.npz", seq)
+    meta.update(status="recovered", frame_count=len(seq), recovered=_now())
+    _atomic_json(folder / "take.json", meta)
+    return folder
+
+
+def find_takes(root: str | os.PathLike) -> list[dict]:
+    """Takes under ``root`` (one level), newest first, with their metadata and folder.
+    Damaged folders are listed with a status saying so rather than hidden."""
+    out = []
+    root = Path(root)
+    if not root.is_dir():
+        return out
+    for folder in root.iterdir():
+        meta_path = folder / "take.json"
+        if not meta_path.exists():
+            continue
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            meta = {"name": folder.name, "status": "damaged metadata"}
+        meta["folder"] = str(folder)
+        out.append(meta)
+    out.sort(key=lambda m: str(m.get("created", "")), reverse=True)
+    return out

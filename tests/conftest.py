@@ -1,0 +1,49 @@
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from mocap_app.core.paths import shared_data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: always present on CI; a missing folder fails loudly."""
+    path = shared_data_dir()
+    assert path.is_dir(), f"shared data not found at {path} (CI has ../shared beside the clone)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def write_video(path: Path, frames, fps: float = 30.0, fourcc: str = "mp4v") -> Path:
+    """Write BGR frames with OpenCV (used to make synthetic clips in tests)."""
+    frames = list(frames)
+    h, w = frames[0].shape[:2]
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+    assert vw.isOpened(), f"OpenCV cannot write {path}"
+    for f in frames:
+        vw.write(f)
+    vw.release()
+    return path
+
+
+@pytest.fixture
+def empty_scene_video(tmp_path) -> Path:
+    """Three seconds of a room with nobody in it (a gradient and a box that moves)."""
+    frames = []
+    for i in range(90):
+        img = np.zeros((240, 320, 3), np.uint8)
+        img[:] = np.linspace(40, 200, 320, dtype=np.uint8)[None, :, None]
+        cv2.rectangle(img, (20 + i, 100), (60 + i, 160), (30, 90, 200), -1)
+        frames.append(img)
+    return write_video(tmp_path / "empty_room.mp4", frames)
