@@ -1,0 +1,204 @@
+"""Live mode: the newest frame wins.
+
+A capture thread reads the source into a one-slot buffer (a frame not yet taken is
+replaced and counted as dropped); the processing loop, run on the caller's worker thread,
+always takes the newest frame, so latency never grows. Recording streams each processed
+frame's pose (and the camera image) to a take folder as it happens.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from ..capture.base import CaptureError, Frame, FrameSource
+from ..core.pose import FramePose
+from ..takes import TakeError, TakeWriter
+from .estimator import PoseEstimator
+
+
+class LatestFrameSlot:
+    """One-slot buffer: ``put`` replaces an untaken frame (counted as dropped)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._frame: tuple[Frame, float] | None = None
+        self.dropped = 0
+        self.closed = False
+        self.error: BaseException | None = None
+
+    def put(self, frame: Frame) -> None:
+        with self._cond:
+            if self._frame is not None:
+                self.dropped += 1
+            self._frame = (frame, time.monotonic())
+            self._cond.notify()
+
+    def get(self, timeout: float) -> tuple[Frame, float] | None:
+        with self._cond:
+            if self._frame is None and not self.closed:
+                self._cond.wait(timeout)
+            item, self._frame = self._frame, None
+            return item
+
+    def close(self, error: BaseException | None = None) -> None:
+        with self._cond:
+            self.closed = True
+            self.error = error
+            self._cond.notify_all()
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    frame: Frame                    # the processed camera frame (not modified afterwards)
+    pose: FramePose                 # per-frame estimate
+    refined_joints: np.ndarray | None  # (J, 3) after the causal refiner, when present
+    latency: float                  # seconds from capture to result
+    dropped: int                    # frames dropped so far
+    recording: bool
+
+
+@dataclass
+class LiveStats:
+    captured: int = 0
+    processed: int = 0
+    dropped: int = 0
+    latencies: list | None = None
+
+    def __post_init__(self):
+        self.latencies = [] if self.latencies is None else self.latencies
+
+
+class Recorder:
+    """Streams a live take to disk: poses to frames.jsonl, images to video.avi (MJPG,
+    each frame its own JPEG, so a file cut off by a crash still plays)."""
+
+    def __init__(self, folder: Path, fps: float, image_size: tuple[int, int], source: str,
+                 parameters: dict | None = None, record_video: bool = True):
+        self.take = TakeWriter(folder, fps=fps, image_size=image_size, source=source,
+                               parameters=parameters)
+        self.folder = Path(folder)
+        self._video = None
+        if record_video:
+            self._video = cv2.VideoWriter(str(self.folder / "video.avi"),
+                                          cv2.VideoWriter_fourcc(*"MJPG"), fps, image_size)
+            if not self._video.isOpened():
+                self._video = None
+        self.frames = 0
+        self.started = time.monotonic()
+
+    def write(self, frame: Frame, pose: FramePose) -> None:
+        if self._video is not None:
+            self._video.write(frame.image)
+        self.take.append(pose)   # raises TakeError on a full disk: the caller stops
+        self.frames += 1
+
+    def close(self, status: str = "complete") -> Path:
+        if self._video is not None:
+            self._video.release()
+            self._video = None
+        return self.take.close(status=status)
+
+
+class LiveSession:
+    """Runs a live source through the estimator. ``run`` blocks until ``stop`` is set or
+    the source ends or fails; call it on a worker thread."""
+
+    def __init__(self, source: FrameSource, estimator: PoseEstimator,
+                 on_result: Callable[[LiveResult], None] | None = None, refiner=None):
+        self.source = source
+        self.estimator = estimator
+        self.refiner = refiner          # object with push(joints | None, timestamp) -> joints
+        self.on_result = on_result
+        self.stats = LiveStats()
+        self.slot = LatestFrameSlot()
+        self.recorder: Recorder | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+
+    # -- recording (may be called from another thread) --
+    def start_recording(self, folder: Path, parameters: dict | None = None,
+                        record_video: bool = True) -> Path:
+        info = self.source.info
+        with self._lock:
+            if self.recorder is not None:
+                raise TakeError("already recording")
+            self.recorder = Recorder(Path(folder), info.fps, (info.width, info.height),
+                                     info.description, parameters, record_video)
+        return Path(folder)
+
+    def stop_recording(self, status: str = "complete") -> Path | None:
+        with self._lock:
+            rec, self.recorder = self.recorder, None
+        return rec.close(status) if rec is not None else None
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None
+
+    # -- the loops --
+    def _read(self) -> None:
+        try:
+            for frame in self.source:
+                self.stats.captured += 1
+                self.slot.put(frame)
+                if self.slot.closed:
+                    break
+            self.slot.close()
+        except CaptureError as exc:
+            self.slot.close(exc)
+        except Exception as exc:  # a driver error is still a camera failure for the user
+            self.slot.close(CaptureError(f"camera failed: {exc}"))
+
+    def run(self, stop: threading.Event) -> None:
+        self._reader = threading.Thread(target=self._read, name="capture", daemon=True)
+        self._reader.start()
+        try:
+            while not stop.is_set():
+                item = self.slot.get(timeout=0.1)
+                if item is None:
+                    if self.slot.closed:
+                        break
+                    continue
+                frame, arrived = item
+                self._process(frame, arrived)
+        finally:
+            self.slot.closed = True
+            try:
+                self.source.close()
+            except Exception:
+                pass
+            if self.slot.error is not None:
+                self.error = str(self.slot.error)
+            if self.recorder is not None:
+                self.stop_recording("stopped" if self.error else "complete")
+
+    def _process(self, frame: Frame, arrived: float) -> None:
+        pose = self.estimator.estimate(frame.image, frame.index, frame.timestamp)
+        refined = None
+        if self.refiner is not None:
+            refined = self.refiner.push(pose.joints_3d, frame.timestamp)
+        latency = time.monotonic() - arrived
+        self.stats.processed += 1
+        self.stats.dropped = self.slot.dropped
+        self.stats.latencies.append(latency)
+        if len(self.stats.latencies) > 10000:
+            del self.stats.latencies[:5000]
+        with self._lock:
+            rec = self.recorder
+        if rec is not None:
+            try:
+                rec.write(frame, pose)
+            except TakeError as exc:
+                self.error = str(exc)
+                self.stop_recording("stopped")
+        if self.on_result is not None:
+            self.on_result(LiveResult(frame, pose, refined, latency, self.slot.dropped,
+                                      rec is not None))
+
