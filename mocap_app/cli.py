@@ -229,6 +229,24 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("mocap: error: out of memory", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: one line for the user, the traceback to a log file
+        log = _write_crash_log()
+        print(f"mocap: error: internal error: {type(exc).__name__}: {exc} (details in {log})",
+              file=sys.stderr)
+        return 1
+
+
+def _write_crash_log() -> str:
+    import traceback
+    try:
+        from .core.paths import cache_dir
+        folder = cache_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"mocap-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "<could not write a log>"
 
 
 if __name__ == "__main__":
