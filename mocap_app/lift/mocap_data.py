@@ -72,7 +72,7 @@ from mocap_app.core.paths import cache_dir, shared_data_dir
 from mocap_app.core.skeleton import J, NUM_JOINTS
 
 TARGET_FPS = 30.0
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 ARCHIVES = ("bandai_namco_1.tar.xz", "bandai_namco_2.tar.xz", "cmu.tar.xz", "deepmimic.tar.xz")
 SPLITS = ("train", "val", "test")
 
@@ -460,7 +460,7 @@ def list_clip_files(raw: Path) -> list[ClipFile]:
         out.append(ClipFile(p, "cmu", p.stem.split("_")[0], "bvh", None))
     for p in sorted((cmu / "iclone_cc_base").rglob("*.bvh")):
         out.append(ClipFile(p, "cmu", str(int(p.parent.name)), "bvh", None))
-    for p in sorted((raw / "deepmimic" / "motions").rglob("humanoid3d_*.txt")):
+    for p in sorted((raw / "deepmimic" / "motions").rglob("*humanoid3d_*.txt")):
         out.append(ClipFile(p, "deepmimic", p.stem, "deepmimic", None))
     return out
 

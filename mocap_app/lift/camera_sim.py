@@ -1,0 +1,161 @@
+"""Training pairs: real mocap poses seen by random virtual cameras, with detector-like 2D
+errors measured on MediaPipe (``detector_noise.json``, written by
+``bench/measure_detector_noise.py``).
+
+Cameras: pinhole, square pixels, webcam/phone fields of view (55-80 degrees over the long
+side of 640x480 .. 1920x1080 frames, landscape or portrait), 1.8-6 m from the person,
+0.4-2.0 m high, every yaw around the person, aimed at the body (pitch follows from height
+and aim, +-6 degrees of jitter), up to 4 degrees of roll, the person anywhere in the
+frame. Half the poses are mirrored left/right first.
+
+2D errors, in units of the keypoint box (as measured): Gaussian jitter with MediaPipe's
+per-joint inlier sigma, gross outliers at its outlier rate, whole-body left/right swaps
+at its swap rate, joints outside the frame dropped (NaN), and a visibility per joint
+drawn around MediaPipe's mean visibility for inliers/outliers (lower for joints hidden
+behind the body). ``noise_scale`` multiplies all of it (0 = perfect 2D).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from mocap_app.core.skeleton import J, JOINT_NAMES, MIRROR_PERMUTATION, NUM_JOINTS, mirror
+
+from .normalize import body_scale, camera_to_cube, normalize_keypoints
+
+IMAGE_SIZES = ((640, 480), (1280, 720), (1920, 1080), (1080, 1920), (720, 1280))
+
+
+@lru_cache(maxsize=1)
+def detector_noise() -> dict:
+    """The measured MediaPipe noise model (see module docstring)."""
+    text = resources.files("mocap_app.lift").joinpath("detector_noise.json").read_text()
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def per_joint_noise() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(sigma, outlier rate, visibility of inliers, of outliers), each (J,), for every app
+    joint: LSP joints as measured; others copied from the nearest measured joint (hands
+    and toes/heels from wrists and ankles, the face from the shoulders, pelvis/spine/neck
+    from the hips/shoulders divided by sqrt 2 since they average two landmarks)."""
+    pj = detector_noise()["per_joint"]
+    near = {"pelvis": "hip", "spine": "hip", "neck": "shoulder", "head": "shoulder",
+            "nose": "shoulder", "ear": "shoulder", "hand": "wrist", "heel": "ankle",
+            "toe": "ankle"}
+    out = np.zeros((4, NUM_JOINTS))
+    for j, name in enumerate(JOINT_NAMES):
+        if name in pj:
+            keys = [name]
+        else:
+            base = near.get(name.split("_")[-1], name.split("_")[-1])
+            keys = [f"left_{base}", f"right_{base}"]
+        vals = np.array([[pj[k]["sigma"], pj[k]["outlier_rate"], pj[k]["vis_inlier"],
+                          pj[k]["vis_outlier"]] for k in keys]).mean(0)
+        if name in ("pelvis", "spine", "neck"):
+            vals[0] /= np.sqrt(2)
+        out[:, j] = vals
+    return out[0], out[1], out[2], out[3]
+
+
+@dataclass
+class Pairs:
+    """A batch of training pairs."""
+    inputs: np.ndarray      # (B, J, 3) float32 normalised x, y, visibility
+    target: np.ndarray      # (B, J, 3) float32 cube units, root-relative camera-app axes
+    scale: np.ndarray       # (B,) body scale S in metres (to get mm back)
+    keypoints: np.ndarray   # (B, J, 2) pixels (NaN where dropped)
+    visibility: np.ndarray  # (B, J)
+    image_size: np.ndarray  # (B, 2) w, h
+
+
+def _rot_y(a: np.ndarray) -> np.ndarray:
+    c, s = np.cos(a), np.sin(a)
+    r = np.zeros((len(a), 3, 3))
+    r[:, 0, 0], r[:, 0, 2], r[:, 1, 1], r[:, 2, 0], r[:, 2, 2] = c, s, 1, -s, c
+    return r
+
+
+def random_cameras(rng: np.random.Generator, n: int, pelvis_height: np.ndarray):
+    """Rotation world->camera (n, 3, 3) (OpenCV axes: x right, y down, z forward), centre
+    (n, 3), focal (n,) px, image size (n, 2). The person's pelvis is at (0, h, 0)."""
+    sizes = np.array(IMAGE_SIZES)[rng.integers(0, len(IMAGE_SIZES), n)]
+    fov = np.radians(rng.uniform(55, 80, n))
+    focal = 0.5 * sizes.max(1) / np.tan(0.5 * fov)
+    dist = rng.uniform(1.8, 6.0, n)
+    height = rng.uniform(0.4, 2.0, n)
+    centre = np.stack([np.zeros(n), height, dist], 1)
+    aim = np.stack([np.zeros(n), pelvis_height * rng.uniform(0.7, 1.3, n), np.zeros(n)], 1)
+    fwd = aim - centre
+    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
+    fwd[:, 1] += np.tan(np.radians(rng.uniform(-6, 6, n)))        # pitch jitter
+    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
+    right = np.cross(fwd, np.array([0.0, 1.0, 0.0]))
+    right /= np.linalg.norm(right, axis=1, keepdims=True)
+    down = np.cross(fwd, right)
+    roll = np.radians(rng.uniform(-4, 4, n))[:, None]
+    right, down = (np.cos(roll) * right + np.sin(roll) * down,
+                   -np.sin(roll) * right + np.cos(roll) * down)
+    rot = np.stack([right, down, fwd], axis=1)          # rows: camera axes in world
+    return rot, centre, focal, sizes
+
+
+def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
+               mirror_prob: float = 0.5) -> Pairs:
+    """Training pairs from world poses (B, J, 3) metres, Y up (any placement)."""
+    b = poses.shape[0]
+    x = poses.astype(np.float64)
+    flip = rng.random(b) < mirror_prob
+    x[flip] = mirror(x[flip])
+    x = x - x[:, J["pelvis"]:J["pelvis"] + 1]
+    x = np.einsum("bij,bkj->bki", _rot_y(rng.uniform(0, 2 * np.pi, b)), x)
+    feet = x[:, [J["left_heel"], J["right_heel"], J["left_toe"], J["right_toe"]], 1].min(1)
+    ph = np.clip(-feet, 0.3, 1.3)                       # pelvis above the floor
+    x[:, :, 1] += ph[:, None]
+    rot, centre, focal, sizes = random_cameras(rng, b, ph)
+    cam = np.einsum("bij,bkj->bki", rot, x - centre[:, None])   # (B, J, 3) OpenCV camera
+    # place the person anywhere in the frame: shift in the image plane at their depth
+    z0 = cam[:, J["pelvis"], 2]
+    extent = 0.35 * sizes / focal[:, None] * z0[:, None]          # (B, 2) metres
+    cam[:, :, :2] += (rng.uniform(-1, 1, (b, 2)) * extent)[:, None]
+    cam[:, :, 2] = np.maximum(cam[:, :, 2], 0.2)
+    kp = focal[:, None, None] * cam[:, :, :2] / cam[:, :, 2:3] + 0.5 * sizes[:, None, :]
+    target_app = cam * np.array([1.0, -1.0, -1.0])                # camera -> app axes
+    scale = body_scale(x)
+    target = camera_to_cube(target_app, scale)
+    kp, vis = detector_errors(kp, cam, sizes, rng, noise_scale)
+    inputs = normalize_keypoints(kp, vis)
+    return Pairs(inputs, target.astype(np.float32), scale.astype(np.float32), kp, vis,
+                 sizes)
+
+
+def detector_errors(kp: np.ndarray, cam: np.ndarray, sizes: np.ndarray,
+                    rng: np.random.Generator, noise_scale=1.0):
+    """Apply MediaPipe-like errors to exact pixels kp (B, J, 2); returns (kp, vis)."""
+    b = kp.shape[0]
+    ns = np.broadcast_to(np.asarray(noise_scale, dtype=np.float64), (b,))[:, None]
+    sigma, out_rate, vis_in, vis_out = per_joint_noise()
+    noise = detector_noise()
+    box = np.max(kp.max(1) - kp.min(1), axis=-1)                  # (B,) px
+    # hidden behind the body: farther from the camera than the torso by > 8 cm
+    torso_z = cam[:, [J["pelvis"], J["neck"]], 2].mean(1)
+    hidden = cam[:, :, 2] > torso_z[:, None] + 0.08
+    s = sigma[None] * np.where(hidden, 1.5, 1.0) * ns
+    kp = kp + rng.normal(size=kp.shape) * (s * box[:, None])[..., None]
+    p_out = out_rate[None] * np.where(hidden, 2.0, 1.0) * np.minimum(ns, 3)
+    outl = rng.random(kp.shape[:2]) < p_out
+    mag = rng.exponential(noise["outlier_median"] / np.log(2), kp.shape[:2]) * box[:, None]
+    ang = rng.uniform(0, 2 * np.pi, kp.shape[:2])
+    kp = kp + (outl * mag)[..., None] * np.stack([np.cos(ang), np.sin(ang)], -1)
+    swap = rng.random(b) < noise["left_right_swap_rate"] * np.minimum(ns[:, 0], 3)
+    kp[swap] = kp[swap][:, list(MIRROR_PERMUTATION)]
+    vis = np.where(outl, vis_out[None], vis_in[None]) - 0.25 * hidden
+    vis = np.clip(vis + rng.normal(0, 0.12, vis.shape) * np.minimum(ns, 1.5), 0.01, 1.0)
+    outside = ((kp < 0) | (kp > sizes[:, None, :])).any(-1)
+    kp[outside] = np.nan
+    vis[outside] = 0.0
+    return kp, vis
