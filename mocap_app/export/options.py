@@ -1,0 +1,35 @@
+"""Export options shared by the CLI, the GUI export dialog and every writer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FORMATS = ("bvh", "fbx", "glb")
+PRESETS = ("mixamo", "unreal", "rigify")
+UNITS = {"cm": 100.0, "m": 1.0}
+ROOT_MODES = ("world", "inplace", "ground")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    format: str = "bvh"          # "bvh" | "fbx" | "glb"
+    preset: str = "mixamo"       # bone names: "mixamo" | "unreal" | "rigify"
+    unit: str = "cm"             # BVH length unit: "cm" | "m" (FBX/GLB are always metres)
+    fps: float | None = None     # None: the take's real rate; otherwise resample to this
+    root_motion: str = "world"   # "world" | "inplace" (no horizontal travel) | "ground"
+    tpose_frame: bool = False    # prepend a T-pose frame (frame 0 = rest pose)
+
+    def __post_init__(self):
+        for name, value, allowed in (("format", self.format, FORMATS),
+                                     ("preset", self.preset, PRESETS),
+                                     ("unit", self.unit, tuple(UNITS)),
+                                     ("root_motion", self.root_motion, ROOT_MODES)):
+            if value not in allowed:
+                raise ValueError(f"unknown export {name} {value!r}; choose one of "
+                                 f"{', '.join(allowed)}")
+        if self.fps is not None and not (self.fps > 0):
+            raise ValueError(f"export fps must be positive, got {self.fps}")
+
+    @property
+    def scale(self) -> float:
+        """Output units per metre."""
+        return UNITS[self.unit]
