@@ -32,7 +32,8 @@ class VideoFileSource:
         cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not cap.isOpened():
             cap.release()
-            raise CaptureError(f"not a video OpenCV can read: {self.path}")
+            raise CaptureError(f"no video stream that can be decoded in {self.path} (audio "
+                               "only, an unsupported codec, or not a video at all)")
         # We turn frames ourselves so that the behaviour is the same on every backend.
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
         rotation = int(round(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)) % 360
