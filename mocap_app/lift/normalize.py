@@ -17,8 +17,8 @@ import numpy as np
 from mocap_app.core.skeleton import J, NUM_JOINTS
 
 #: Half size of the output cube in body-scale units (root-relative joints / S lie within
-#: about +-1.05 for arms over the head; kicks and flips are clipped at the border).
-CUBE_HALF = 1.2
+#: about +-0.9 even with arms over the head; rare kicks and flips reach the border).
+CUBE_HALF = 1.0
 #: Visibility below which a keypoint does not frame the input box.
 VISIBLE = 0.5
 

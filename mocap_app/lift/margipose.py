@@ -1,0 +1,133 @@
+"""The MargiPose-style lifter: 2D keypoints + visibility -> three marginal heatmaps per
+joint (xy, zy, xz) -> 3D coordinates by soft-argmax (seed 000, with a keypoint input
+instead of RGB features).
+
+Trunk: a fully connected residual network over all joints (measured on this CPU to train
+far faster than convolutional stages over keypoint heatmaps, see ``models/LIFTER_CARD.md``),
+then a per-joint embedding and a small decoder *shared by all joints* that draws each
+plane's heatmap as the outer sum of a row profile and a column profile plus a low-rank
+interaction (a rank-r bilinear map), so a map can be any smooth unimodal blob. Heatmaps
+are softmax-normalised probability maps; decoding is pure (``heatmaps.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from mocap_app.core.skeleton import NUM_JOINTS
+
+from .heatmaps import PLANES, marginals_to_xyz, normalise_logits
+
+
+@dataclass
+class MargiPoseConfig:
+    joints: int = NUM_JOINTS       # number of joints in and out
+    in_features: int = 3           # per joint input: x, y (keypoint box units), visibility
+    width: int = 512               # width of the residual trunk
+    blocks: int = 2                # residual blocks (each: 2 x Linear-BN-ReLU-Dropout)
+    dropout: float = 0.1           # dropout inside the trunk
+    embed: int = 48                # per-joint embedding fed to the shared decoder
+    heatmap_size: int = 24         # H = W of each marginal heatmap
+    rank: int = 2                  # rank of the bilinear row x column interaction
+    jsd_sigma: float = 1.0         # sigma (pixels) of the Gaussian JSD targets
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "MargiPoseConfig":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+class MargiPoseOutput(NamedTuple):
+    coords: torch.Tensor   # (B, J, 3) cube coordinates in [-1, 1]
+    xy: torch.Tensor       # (B, J, H, W) probability maps, rows y, cols x
+    zy: torch.Tensor       # (B, J, H, W) rows y, cols z
+    xz: torch.Tensor       # (B, J, H, W) rows z, cols x
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, width: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(width, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(width, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Dropout(dropout))
+
+    def forward(self, x):
+        return x + self.net(x)
+
+
+class PlaneDecoder(nn.Module):
+    """Shared per-joint decoder of one plane: embedding (N, E) -> logits (N, H, W)."""
+
+    def __init__(self, embed: int, size: int, rank: int):
+        super().__init__()
+        self.size, self.rank = size, rank
+        self.proj = nn.Linear(embed, 2 * size * (1 + rank))
+
+    def forward(self, e):
+        n, s, r = e.shape[0], self.size, self.rank
+        p = self.proj(e).view(n, 2, 1 + r, s)               # (N, row/col, 1 + r, S)
+        rows, cols = p[:, 0], p[:, 1]                       # (N, 1 + r, S)
+        logits = rows[:, 0, :, None] + cols[:, 0, None, :]  # (N, S, S) outer sum
+        logits = logits + torch.einsum("nks,nkt->nst", rows[:, 1:], cols[:, 1:])
+        return logits
+
+
+class MargiPose(nn.Module):
+    def __init__(self, config: MargiPoseConfig):
+        super().__init__()
+        c = self.config = config
+        self.inp = nn.Sequential(nn.Linear(c.joints * c.in_features, c.width),
+                                 nn.BatchNorm1d(c.width), nn.ReLU(), nn.Dropout(c.dropout))
+        self.trunk = nn.Sequential(*[ResidualBlock(c.width, c.dropout) for _ in range(c.blocks)])
+        self.embed = nn.Linear(c.width, c.joints * c.embed)
+        self.joint_code = nn.Parameter(torch.zeros(c.joints, c.embed))
+        self.decoders = nn.ModuleDict({p: PlaneDecoder(c.embed, c.heatmap_size, c.rank)
+                                       for p in PLANES})
+
+    def forward(self, keypoints: torch.Tensor) -> MargiPoseOutput:
+        c = self.config
+        b = keypoints.shape[0]
+        assert keypoints.shape[1:] == (c.joints, c.in_features), keypoints.shape
+        h = self.trunk(self.inp(keypoints.reshape(b, -1)))            # (B, width)
+        e = self.embed(h).view(b, c.joints, c.embed) + self.joint_code  # (B, J, E)
+        e = torch.relu(e).reshape(b * c.joints, c.embed)                # (B*J, E)
+        maps = {p: normalise_logits(d(e)).view(b, c.joints, c.heatmap_size, c.heatmap_size)
+                for p, d in self.decoders.items()}                      # (B, J, H, W)
+        coords = marginals_to_xyz(maps["xy"], maps["zy"], maps["xz"])
+        return MargiPoseOutput(coords, maps["xy"], maps["zy"], maps["xz"])
+
+
+@dataclass
+class BaselineConfig:
+    joints: int = NUM_JOINTS       # number of joints in and out
+    in_features: int = 3           # per joint input: x, y, visibility
+    width: int = 512               # Martinez et al. used 1024; same width as the lifter
+    blocks: int = 2                # Martinez et al.: 2 residual blocks
+    dropout: float = 0.1           # Martinez et al. used 0.5 with far longer training
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BaselineConfig":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+class MartinezBaseline(nn.Module):
+    """Martinez et al. (2017) residual MLP regressing coordinates directly (seeds 001, 003)."""
+
+    def __init__(self, config: BaselineConfig):
+        super().__init__()
+        c = self.config = config
+        self.inp = nn.Sequential(nn.Linear(c.joints * c.in_features, c.width),
+                                 nn.BatchNorm1d(c.width), nn.ReLU(), nn.Dropout(c.dropout))
+        self.trunk = nn.Sequential(*[ResidualBlock(c.width, c.dropout) for _ in range(c.blocks)])
+        self.out = nn.Linear(c.width, c.joints * 3)
+
+    def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
+        b = keypoints.shape[0]
+        h = self.trunk(self.inp(keypoints.reshape(b, -1)))
+        return self.out(h).view(b, self.config.joints, 3)        # (B, J, 3) cube units
+
+
+def config_dict(model: nn.Module) -> dict:
+    return asdict(model.config)
