@@ -127,17 +127,23 @@ def cmd_process(args) -> int:
 
 
 def _make_refine(args):
-    """The refinement stages, when the refine package is present and not switched off."""
+    """The refinement stages (temporal refiner, skeleton fitting, root trajectory, foot
+    contact), unless switched off. A missing refiner model skips that stage with a
+    warning rather than failing the whole job."""
     if getattr(args, "no_refine", False):
         return None
+    from .pipeline.refine import RefineOptions, load_refiner, refine_sequence
+    options = RefineOptions(foot_contact=args.foot_lock, hfov_deg=args.hfov)
+    refiner = None
     try:
-        from .pipeline.refine import RefineOptions, refine_sequence
-    except ImportError:
-        return None
+        refiner = load_refiner(causal=False)
+    except FileNotFoundError as exc:
+        print(f"mocap: warning: temporal refiner not available ({exc}); skipping it",
+              file=sys.stderr)
+        options = RefineOptions(temporal=False, foot_contact=args.foot_lock, hfov_deg=args.hfov)
 
     def run(seq):
-        res = refine_sequence(seq, RefineOptions())
-        return getattr(res, "refined", res)
+        return refine_sequence(seq, options, refiner).refined
     return run
 
 
@@ -192,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lifter", default="auto",
                    help="'auto' (shipped lifter if present), 'none' (detector's 3D) or a path")
     p.add_argument("--no-refine", action="store_true", help="skip the refinement stages")
+    p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto",
+                   help="pin feet during detected contacts (default: %(default)s)")
+    p.add_argument("--hfov", type=float, default=70.0,
+                   help="camera horizontal field of view in degrees, for the root "
+                        "trajectory (default: %(default)s, a typical webcam)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_export_args(p)
