@@ -55,6 +55,11 @@ def _json_default(obj: Any):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _finite_pose(pose: FramePose) -> bool:
+    return all(a is None or bool(np.isfinite(a).all())
+               for a in (pose.joints_3d, pose.keypoints_2d, pose.root_position))
+
+
 def _round(a: np.ndarray | None, nd: int) -> list | None:
     if a is None:
         return None
@@ -100,7 +105,10 @@ class TakeWriter:
             raise TakeError("take is closed" if self.failed is None else self.failed)
         rec = {"i": pose.index, "t": round(float(pose.timestamp), 6),
                "size": list(pose.image_size), "valid": bool(pose.has_person)}
-        if pose.has_person:
+        if pose.has_person and not _finite_pose(pose):
+            # a NaN/inf pose is never stored as a valid frame: kept as "nobody", saying why
+            rec.update(valid=False, dropped="non-finite pose")
+        elif pose.has_person:
             rec["j3"] = _round(pose.joints_3d, 5)
             rec["kp"] = _round(pose.keypoints_2d, 2)
             rec["vis"] = _round(pose.visibility, 3)
@@ -191,10 +199,9 @@ def _sequence_from_jsonl(path: Path, fps: float, image_size: tuple[int, int]) ->
         with open(path, encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut off by a crash
-                frames.append(_frame_from_record(rec, image_size))
+                    frames.append(_frame_from_record(json.loads(line), image_size))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue  # a line cut off by a crash, zero-filled or otherwise damaged
     return PoseSequence.from_frames(frames, fps)
 
 
@@ -222,13 +229,9 @@ def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequenc
         folder, npz, meta = path.parent, path, {"name": path.stem, "status": "complete"}
     elif path.is_dir():
         folder, npz = path, path / "poses.npz"
-        meta_path = folder / "take.json"
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise TakeError(f"not a take folder (no take.json): {folder}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            meta = {"name": folder.name, "status": "damaged metadata"}
+        meta = _read_meta(folder)
+        if meta is None:
+            raise TakeError(f"not a take folder (no take.json): {folder}")
     else:
         raise TakeError(f"take not found: {path}")
     if npz.exists():
@@ -247,11 +250,37 @@ def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequenc
     jsonl = folder / "frames.jsonl"
     if not jsonl.exists():
         raise TakeError(f"take has no poses: {folder}")
-    seq = _sequence_from_jsonl(jsonl, float(meta.get("fps", 30.0)),
-                               tuple(meta.get("image_size", (0, 0))))
+    seq = _sequence_from_jsonl(jsonl, meta["fps"], tuple(meta["image_size"]))
     if meta.get("status") == "recording":
         meta = dict(meta, status="recovered")
     return seq, meta
+
+
+def _read_meta(folder: Path) -> dict | None:
+    """take.json as a dict; a take whose take.json is missing or damaged (but which holds
+    poses) gets ``status: damaged metadata``; None for a folder that is not a take."""
+    damaged = {"name": folder.name, "status": "damaged metadata"}
+    try:
+        meta = json.loads((folder / "take.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        has_poses = (folder / "frames.jsonl").exists() or (folder / "poses.npz").exists()
+        meta = damaged if has_poses else None
+    except (OSError, ValueError):    # JSON or UTF-8 damage
+        meta = damaged
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        meta = damaged
+    meta = dict(meta)
+    try:
+        meta["fps"] = float(meta.get("fps", 30.0))
+        size = tuple(int(v) for v in meta.get("image_size", (0, 0)))
+        meta["image_size"] = list(size) if len(size) == 2 else [0, 0]
+    except (TypeError, ValueError):
+        meta.update(damaged, fps=30.0, image_size=[0, 0])
+    if not np.isfinite(meta["fps"]) or meta["fps"] <= 0:
+        meta["fps"] = 30.0
+    return meta
 
 
 def recover_take(folder: str | os.PathLike) -> Path:
@@ -273,13 +302,9 @@ def find_takes(root: str | os.PathLike) -> list[dict]:
     if not root.is_dir():
         return out
     for folder in root.iterdir():
-        meta_path = folder / "take.json"
-        if not meta_path.exists():
+        meta = _read_meta(folder) if folder.is_dir() else None
+        if meta is None:
             continue
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-            meta = {"name": folder.name, "status": "damaged metadata"}
         meta["folder"] = str(folder)
         out.append(meta)
     out.sort(key=lambda m: str(m.get("created", "")), reverse=True)
