@@ -1,0 +1,107 @@
+"""Evaluate the shipped lifter and the baseline on the held-out test split.
+
+    .venv/bin/python -m mocap_app.lift.evaluate [--stride 10] [--json out.json]
+
+Test split: whole styles and subjects never trained on (``mocap_data.TEST_GROUPS``:
+Bandai "old"/"elderly", CMU subjects 94 and 7, and hashed DeepMimic clips), every
+``--stride``-th frame, random virtual cameras (fixed seed) and 2D noise at several
+multiples of the MediaPipe-on-LSP noise model (0 = perfect 2D, 1 = as measured).
+
+Metrics (``metrics.py``, mm): MPJPE root-relative (pelvis aligned) with the metric scale
+taken from the actor's true body scale (as if the person-height setting were right),
+MPJPE with the default 1.75 m height instead, PA-MPJPE (Procrustes), PCK@150 mm and AUC
+(0-150 mm), both root-aligned.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mocap_app.core.paths import models_dir
+from mocap_app.core.skeleton import JOINT_NAMES
+
+from . import metrics
+from .camera_sim import make_pairs
+from .checkpoint import load_checkpoint
+from .inference import DEFAULT_HEIGHT
+from .mocap_data import load_split
+from .normalize import cube_to_metres
+from .train import frames_of, predict_cube
+
+NOISE_LEVELS = (0.0, 0.5, 1.0, 1.5)
+
+
+def evaluate_models(models: dict, frames: np.ndarray, noise_levels=NOISE_LEVELS,
+                    seed: int = 1234, scale_per_height: float = 0.79) -> dict:
+    """{noise: {model name: {"summary": {...}, "per_joint": {...}}}}"""
+    out = {}
+    for ns in noise_levels:
+        rng = np.random.default_rng(seed)   # same cameras and noise draws for every model
+        pairs = make_pairs(frames, rng, noise_scale=ns)
+        gt = cube_to_metres(pairs.target, pairs.scale)
+        out[ns] = {}
+        for name, model in models.items():
+            cube = predict_cube(model, pairs.inputs)
+            pred = cube_to_metres(cube, pairs.scale)
+            pred_default = cube_to_metres(cube, DEFAULT_HEIGHT * scale_per_height)
+            s = metrics.summary(pred, gt)
+            s["MPJPE@1.75m"] = metrics.mpjpe(pred_default, gt)
+            pj_e = metrics.joint_errors(pred, gt).mean(0)
+            pj_pa = metrics.pa_joint_errors(pred, gt).mean(0)
+            out[ns][name] = {"summary": s, "per_joint": {
+                n: {"MPJPE": float(a), "PA-MPJPE": float(b)}
+                for n, a, b in zip(JOINT_NAMES, pj_e, pj_pa)}}
+    return out
+
+
+def format_tables(res: dict, frames: int) -> str:
+    lines = [f"Test split, {frames} frames, mm (PCK/AUC in %)", "",
+             "| noise x MediaPipe | model | MPJPE | MPJPE@1.75m | PA-MPJPE | PCK@150 | AUC |",
+             "|---|---|---|---|---|---|---|"]
+    for ns, per in res.items():
+        for name, r in per.items():
+            s = r["summary"]
+            lines.append(f"| {ns:g} | {name} | {s['MPJPE']:.1f} | {s['MPJPE@1.75m']:.1f} | "
+                         f"{s['PA-MPJPE']:.1f} | {s['PCK@150']:.1f} | {s['AUC']:.1f} |")
+    ns = 1.0 if 1.0 in res else list(res)[0]
+    names = list(res[ns])
+    lines += ["", f"Per joint at noise x{ns:g} (MPJPE / PA-MPJPE, mm)", "",
+              "| joint | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for j in JOINT_NAMES:
+        cells = [f"{res[ns][n]['per_joint'][j]['MPJPE']:.1f} / "
+                 f"{res[ns][n]['per_joint'][j]['PA-MPJPE']:.1f}" for n in names]
+        lines.append(f"| {j} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lifter", type=Path, default=None)
+    p.add_argument("--baseline", type=Path, default=None)
+    p.add_argument("--stride", type=int, default=10, help="use every n-th test frame")
+    p.add_argument("--split", default="test")
+    p.add_argument("--json", type=Path, default=None)
+    a = p.parse_args(argv)
+    torch.set_num_threads(1)
+    lifter_path = a.lifter or models_dir() / "lifter.pt"
+    models, meta = {}, {}
+    models["lifter"], meta = load_checkpoint(lifter_path, kind="margipose")
+    base_path = a.baseline or lifter_path.with_name("baseline.pt")
+    if base_path.exists():
+        models["baseline"], _ = load_checkpoint(base_path, kind="baseline")
+    else:
+        print(f"(no baseline checkpoint at {base_path})")
+    frames = frames_of(load_split(a.split), stride=a.stride)
+    res = evaluate_models(models, frames, scale_per_height=meta.get("scale_per_height", 0.79))
+    print(format_tables(res, len(frames)))
+    if a.json:
+        a.json.write_text(json.dumps({str(k): v for k, v in res.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])

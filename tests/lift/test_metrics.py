@@ -1,0 +1,33 @@
+"""Known answers for the pose metrics (mm)."""
+import numpy as np
+
+from mocap_app.lift import metrics
+from mocap_app.lift.mocap_data import load_sample_clips
+
+
+def _rotation(axis, angle):
+    axis = np.asarray(axis, float) / np.linalg.norm(axis)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
+
+
+def test_pa_mpjpe_of_a_rotated_scaled_translated_copy_is_zero():
+    gt = load_sample_clips()[0].joints[::20].astype(np.float64)
+    r = _rotation([0.3, 1.0, -0.2], 1.1)
+    moved = 1.3 * gt @ r.T + np.array([0.5, -2.0, 3.0])
+    assert metrics.pa_mpjpe(moved, gt) < 1e-6
+    assert metrics.mpjpe(moved, gt) > 50.0            # but not root-relative equal
+    assert metrics.mpjpe(gt + np.array([1.0, 2.0, 3.0]), gt) < 1e-9
+
+
+def test_pck_and_auc_known_values():
+    gt = np.zeros((1, 25, 3))
+    pred = gt.copy()
+    pred[0, 1:13, 0] = 0.1        # 12 joints 100 mm off
+    pred[0, 13:, 0] = 0.2         # 12 joints 200 mm off; pelvis (0) exact
+    assert abs(metrics.mpjpe(pred, gt) - (12 * 100 + 12 * 200) / 25) < 1e-6
+    assert abs(metrics.pck(pred, gt) - 100 * 13 / 25) < 1e-9
+    # AUC thresholds 0, 5, ..., 150: pelvis counts at all but t=0, the 100 mm joints from
+    # t=105 on (10 thresholds)
+    expected = np.mean([100 * ((t > 0) + 12 * (t > 100)) / 25 for t in np.linspace(0, 150, 31)])
+    assert abs(metrics.auc(pred, gt) - expected) < 1e-9
