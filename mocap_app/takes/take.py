@@ -178,8 +178,12 @@ def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None =
     arrays["fps"] = np.array(raw.fps)
     arrays["image_size"] = np.array(raw.image_size)
     tmp = path.with_name(path.name + ".part.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    try:
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)      # a full disk gets its space back
+        raise
 
 
 def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
