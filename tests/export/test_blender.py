@@ -3,7 +3,7 @@ axes and global_scale=0.01 gives back our rig joints; FBX and GLB written by the
 imported again give them back too; a workbench render shows the figure.
 
 Cost: five Blender starts (FBX export, GLB export, one batch of three imports, the
-preview render, one failing import), about 20 s on two cores.
+preview render, one failing import), about 10 s on two cores.
 """
 from __future__ import annotations
 
