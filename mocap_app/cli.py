@@ -111,12 +111,15 @@ def cmd_process(args) -> int:
         if show_bar:
             sys.stderr.write("\n")
     from .export import export_sequence
+    from .export.blender import BlenderError
     try:
         export_sequence(result.refined, out, options)
         if args.json:
             _write_json(result, Path(args.json))
         if args.take_dir:
             _save_take(result, Path(args.take_dir), config)
+    except BlenderError as exc:
+        raise UserError(str(exc), EXIT_OUTPUT) from None
     except OSError as exc:
         raise UserError(f"could not write output: {exc.strerror or exc} ({exc.filename or out})",
                         EXIT_OUTPUT) from None
