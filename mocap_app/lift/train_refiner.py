@@ -1,0 +1,359 @@
+"""Train and evaluate the TemporalRefiner (TP-Net).
+
+    python -m mocap_app.lift.train_refiner --causal --minutes 20 --out models/refiner_causal.pt
+    python -m mocap_app.lift.train_refiner --bidir  --minutes 20 --out models/refiner_bidir.pt
+    python -m mocap_app.lift.train_refiner --evaluate      # the comparison table of the card
+
+Data: the lifter's motion-capture clips and split (``lift/mocap_data.py``), cut into
+5-second chunks, each seen by one fixed random virtual camera (``lift/camera_sim.py``:
+webcam fields of view, distances, heights, yaw anywhere) with MediaPipe-like 2D errors
+measured on real detections. The refiner's input is the per-frame 3D of each chunk:
+
+- ``--source lifter``: the real lifter (``lift/inference.py``, ``models/lifter.pt``) run on
+  those noisy 2D keypoints -- what the issue asks for, used once the lifter exists;
+- ``--source sim``: ground truth with simulated lifter-like errors (per-joint white noise,
+  slowly drifting offsets, depth noisier than the image plane, per-frame scale jitter and
+  short limb glitches), for developing before the lifter checkpoint exists.
+
+Targets are the ground-truth pelvis-relative joints in the same camera-aligned app axes.
+Metrics (Protocol 1 style: pelvis-relative, no alignment, millimetres): MPJPE over the 25
+joints and acceleration error |a_pred - a_gt| (mm/frame^2, VideoPose3D's definition).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mocap_app.core.paths import models_dir
+from mocap_app.core.skeleton import J, NUM_JOINTS, mirror
+
+from .metrics import mpjpe
+from .refiner import RefinerConfig, TemporalRefiner, fill_invalid
+
+CHUNK = 150          # frames per virtual-camera chunk (5 s at 30 fps)
+FPS = 30.0
+#: Training chunks whose per-frame input is the ground truth itself: a clean sequence
+#: must come out (almost) unchanged.
+CLEAN_FRACTION = 0.1
+
+# --------------------------------------------------------------------------- data
+
+
+def _clips(split: str) -> list[np.ndarray]:
+    from .mocap_data import load_split  # noqa: PLC0415
+    return [c.joints for c in load_split(split) if len(c) >= 8]
+
+
+def _chunks(clips: list[np.ndarray], rng: np.random.Generator,
+            max_frames: int | None = None) -> list[np.ndarray]:
+    """World clips -> list of (T<=CHUNK, J, 3) chunks, random start phase, optionally capped
+    to about ``max_frames`` frames in all (chunks drawn at random)."""
+    out = []
+    for c in clips:
+        start = int(rng.integers(0, min(CHUNK, len(c)) // 2 + 1))
+        for s in range(start, len(c) - 8, CHUNK):
+            out.append(c[s:s + CHUNK])
+    if max_frames is not None:
+        order = rng.permutation(len(out))
+        keep, n = [], 0
+        for i in order:
+            if n >= max_frames:
+                break
+            keep.append(out[i])
+            n += len(out[i])
+        out = keep
+    return out
+
+
+def view_chunk(chunk: np.ndarray, rng: np.random.Generator, noise_scale: float = 1.0):
+    """One fixed random camera over a chunk: (camera-app pelvis-relative ground truth
+    (T, J, 3), noisy 2D keypoints (T, J, 2), visibility (T, J), image size (w, h))."""
+    from .camera_sim import _rot_y, detector_errors, random_cameras  # noqa: PLC0415
+    x = chunk.astype(np.float64)
+    if rng.random() < 0.5:
+        x = mirror(x)
+    centre = x[:, J["pelvis"]].mean(0)
+    x = x - np.array([centre[0], 0.0, centre[2]])
+    x = x @ _rot_y(rng.uniform(0, 2 * np.pi, 1))[0].T
+    feet = x[:, [J["left_heel"], J["right_heel"], J["left_toe"], J["right_toe"]], 1].min()
+    x[:, :, 1] -= feet                                        # floor at y = 0
+    ph = float(np.clip(x[:, J["pelvis"], 1].mean(), 0.3, 1.3))
+    rot, cpos, focal, sizes = random_cameras(rng, 1, np.array([ph]))
+    cam = (x - cpos[0]) @ rot[0].T                             # (T, J, 3) OpenCV camera
+    cam[:, :, 2] = np.maximum(cam[:, :, 2], 0.2)
+    kp = focal[0] * cam[:, :, :2] / cam[:, :, 2:3] + 0.5 * sizes[0]
+    size = np.repeat(sizes, len(x), axis=0)
+    kp, vis = detector_errors(kp, cam, size, rng, noise_scale)
+    gt = cam * np.array([1.0, -1.0, -1.0])                     # camera -> app axes
+    gt = gt - gt[:, J["pelvis"]:J["pelvis"] + 1]
+    return gt, kp, vis, (int(sizes[0, 0]), int(sizes[0, 1]))
+
+
+_SIGMA_M = np.full(NUM_JOINTS, 0.018)
+for _name, _s in (("elbow", 0.028), ("knee", 0.028), ("wrist", 0.040), ("ankle", 0.035),
+                  ("hand", 0.045), ("heel", 0.035), ("toe", 0.040)):
+    for _side in ("left", "right"):
+        _SIGMA_M[J[f"{_side}_{_name}"]] = _s
+_SIGMA_M[J["pelvis"]] = 0.0
+_LIMBS = [[J[f"{s}_{p}"] for p in parts] for s in ("left", "right")
+          for parts in (("elbow", "wrist", "hand"), ("knee", "ankle", "heel", "toe"))]
+
+
+def simulate_lifter(gt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lifter-like per-frame errors on pelvis-relative ground truth (T, J, 3), camera-app
+    axes (Z is depth). Used only until real lifter outputs exist (``--source sim``)."""
+    from scipy.ndimage import gaussian_filter1d  # noqa: PLC0415
+    t = len(gt)
+    level = rng.uniform(0.3, 1.4)
+    axis = np.array([1.0, 1.0, 1.8])                                # depth is the worst
+    white = rng.normal(size=gt.shape) * _SIGMA_M[None, :, None] * axis * level
+    slow = gaussian_filter1d(rng.normal(size=gt.shape), 8.0, axis=0, mode="nearest")
+    slow *= 0.020 * level / max(slow.std(), 1e-9) * axis
+    out = gt * rng.normal(1.0, 0.02, (t, 1, 1)) + white + slow
+    for i in np.flatnonzero(rng.random(t) < 0.015):                # short limb glitches
+        limb = _LIMBS[rng.integers(len(_LIMBS))]
+        out[i:i + int(rng.integers(1, 4)), limb] += rng.normal(0, 0.08, 3)
+    out[:, 0] = 0.0
+    return out
+
+
+class LifterAdapter:
+    """Runs the real lifter (``lift/inference.py``) on one chunk's noisy 2D."""
+
+    def __init__(self):
+        from .inference import Lifter  # noqa: PLC0415
+        self.lifter = Lifter.load()
+
+    def __call__(self, kp: np.ndarray, vis: np.ndarray,
+                 size: tuple[int, int]) -> np.ndarray | None:
+        """Per-frame 3D (T, J, 3); frames the lifter cannot lift hold the nearest lifted
+        frame (as the pipeline's refiner does); None if no frame could be lifted."""
+        res = self.lifter.lift(kp, vis, size)
+        j = np.asarray(res.joints_3d, dtype=np.float64)
+        ok = np.isfinite(j).all(axis=(1, 2))
+        if not ok.any():
+            return None
+        return fill_invalid(j - j[:, J["pelvis"]:J["pelvis"] + 1], ok)
+
+
+def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,
+               lifter: LifterAdapter | None = None):
+    """List of (per-frame input (T, J, 3), ground truth (T, J, 3)) chunks of a split."""
+    rng = np.random.default_rng(seed)
+    if source == "lifter" and lifter is None:
+        lifter = LifterAdapter()
+    out = []
+    for chunk in _chunks(_clips(split), rng, max_frames):
+        clean = split == "train" and rng.random() < CLEAN_FRACTION
+        gt, kp, vis, size = view_chunk(chunk, rng)
+        if clean:
+            inp = gt.copy()
+        elif source == "lifter":
+            inp = lifter(kp, vis, size)
+            if inp is None:
+                continue
+        else:
+            inp = simulate_lifter(gt, rng)
+        out.append((inp.astype(np.float32), gt.astype(np.float32)))
+    return out
+
+
+# --------------------------------------------------------------------------- metrics
+
+def accel_error_mm(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Mean |acceleration(pred) - acceleration(gt)| per joint, mm/frame^2."""
+    def acc(x):
+        return x[2:] - 2 * x[1:-1] + x[:-2]
+    return float(np.linalg.norm(acc(pred) - acc(gt), axis=-1).mean() * 1000.0)
+
+
+def evaluate(pairs, fn) -> dict:
+    """Frame-weighted MPJPE and acceleration error of ``fn(input) -> refined`` over chunks."""
+    e, a, n, na = 0.0, 0.0, 0, 0
+    for inp, gt in pairs:
+        pred = fn(inp.astype(np.float64))
+        e += mpjpe(pred, gt) * len(gt)       # lift.metrics: root-relative, mm
+        n += len(gt)
+        if len(gt) >= 3:
+            a += accel_error_mm(pred, gt) * (len(gt) - 2)
+            na += len(gt) - 2
+    return {"mpjpe_mm": e / n, "accel_mm": a / na, "frames": n}
+
+
+# --------------------------------------------------------------------------- training
+
+def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator):
+    """Endless (windows (B, W, J, 3), targets (B, J, 3)) float32 tensors; windows clamp at
+    chunk edges like ``TemporalRefiner.make_windows``."""
+    inp = np.concatenate([p[0] for p in pairs])
+    gt = np.concatenate([p[1] for p in pairs])
+    lengths = np.array([len(p[0]) for p in pairs])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    owner = np.repeat(np.arange(len(pairs)), lengths)
+    offsets = np.arange(window) - past
+    while True:
+        idx = rng.integers(0, len(inp), batch)                                  # (B,)
+        lo, hi = starts[owner[idx]], starts[owner[idx]] + lengths[owner[idx]] - 1
+        w = np.clip(idx[:, None] + offsets[None], lo[:, None], hi[:, None])     # (B, W)
+        x = inp[w]                                                              # (B, W, J, 3)
+        y = gt[idx]
+        # a random turn about the vertical axis: the refiner must not care where the
+        # person faces
+        ang = rng.uniform(0, 2 * np.pi, batch)
+        c, s = np.cos(ang), np.sin(ang)
+        rot = np.zeros((batch, 3, 3), np.float32)
+        rot[:, 0, 0], rot[:, 0, 2], rot[:, 1, 1], rot[:, 2, 0], rot[:, 2, 2] = c, s, 1, -s, c
+        x = np.einsum("bij,bwkj->bwki", rot, x)
+        y = np.einsum("bij,bkj->bki", rot, y)
+        yield torch.from_numpy(np.ascontiguousarray(x, np.float32)), \
+            torch.from_numpy(np.ascontiguousarray(y, np.float32))
+
+
+def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: int = 0,
+          batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
+          val_frames: int = 20000) -> TemporalRefiner:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    lifter = LifterAdapter() if source == "lifter" else None
+    t0 = time.time()
+    train_pairs = make_pairs("train", source, seed + 1, train_frames, lifter)
+    val_pairs = make_pairs("val", source, seed + 2, val_frames, lifter)
+    print(f"data: {sum(len(p[0]) for p in train_pairs)} train frames, "
+          f"{sum(len(p[0]) for p in val_pairs)} val frames ({time.time() - t0:.0f} s)",
+          flush=True)
+    model = TemporalRefiner(config).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    batches = _batches(train_pairs, config.window, model.past_frames, batch, rng)
+    budget = minutes * 60.0
+    t_start = time.time()
+    best, best_state, step = math.inf, None, 0
+    next_eval = 60.0
+    while True:
+        frac = (time.time() - t_start) / budget
+        if frac >= 1.0:
+            break
+        for g in opt.param_groups:   # cosine decay over the time budget
+            g["lr"] = lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        x, y = next(batches)
+        x, y = x.to(device), y.to(device)
+        pred = model(x)
+        loss = torch.linalg.vector_norm(pred - y, dim=-1).mean()   # MPJPE in metres
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if time.time() - t_start >= next_eval or frac >= 0.999:
+            next_eval += 60.0
+            model.eval()
+            m = evaluate(val_pairs, lambda p: model.refine(p))
+            model.train()
+            if m["mpjpe_mm"] < best:
+                best = m["mpjpe_mm"]
+                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            print(f"{time.time() - t_start:6.0f} s step {step:6d} loss {loss.item() * 1000:6.1f} "
+                  f"val MPJPE {m['mpjpe_mm']:6.1f} accel {m['accel_mm']:5.2f}", flush=True)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model = model.cpu().eval()
+    model.save(out, source=source, steps=step, minutes=minutes, val_mpjpe_mm=best,
+               seed=seed, batch=batch, lr=lr)
+    print(f"saved {out} (val MPJPE {best:.1f} mm, {step} steps)", flush=True)
+    return model
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def tune_one_euro(val_pairs) -> tuple[float, float, dict]:
+    """Grid search of the One-Euro filter's (min_cutoff Hz, beta) on validation MPJPE."""
+    from mocap_app.pipeline.one_euro import one_euro_sequence  # noqa: PLC0415
+    best = (math.inf, None, None, None)
+    for mc in (0.25, 0.5, 1.0, 1.5, 2.5, 4.0, 8.0):
+        for beta in (0.0, 0.1, 0.3, 1.0, 3.0):
+            m = evaluate(val_pairs, lambda p: one_euro_sequence(p, FPS, mc, beta))
+            if m["mpjpe_mm"] < best[0]:
+                best = (m["mpjpe_mm"], mc, beta, m)
+    return best[1], best[2], best[3]
+
+
+def run_evaluation(source: str, causal_path: Path, bidir_path: Path, seed: int = 123,
+                   test_frames: int | None = None, val_frames: int = 15000) -> dict:
+    """One run: per-frame, One-Euro (tuned on val), causal and bidirectional TP-Net on the
+    held-out test split. Prints a table and returns it."""
+    from mocap_app.pipeline.one_euro import one_euro_sequence  # noqa: PLC0415
+    torch.set_num_threads(1)
+    lifter = LifterAdapter() if source == "lifter" else None
+    val_pairs = make_pairs("val", source, seed + 1, val_frames, lifter)
+    test_pairs = make_pairs("test", source, seed, test_frames, lifter)
+    mc, beta, _ = tune_one_euro(val_pairs)
+    causal = TemporalRefiner.load(causal_path)
+    bidir = TemporalRefiner.load(bidir_path)
+    rows = {
+        "per-frame lifting": evaluate(test_pairs, lambda p: p),
+        f"One-Euro (min_cutoff {mc} Hz, beta {beta}; tuned on val)":
+            evaluate(test_pairs, lambda p: one_euro_sequence(p, FPS, mc, beta)),
+        f"TP-Net causal (window {causal.window}, latency {causal.latency})":
+            evaluate(test_pairs, causal.refine),
+        f"TP-Net bidirectional (window {bidir.window}, latency {bidir.latency})":
+            evaluate(test_pairs, bidir.refine),
+    }
+    base = rows["per-frame lifting"]
+    print(f"\nheld-out test split, source={source}, {base['frames']} frames, "
+          f"{len(test_pairs)} chunks of <= {CHUNK} frames")
+    print(f"| method | MPJPE mm | vs per-frame | accel err mm/f^2 | vs per-frame |")
+    print("|---|---|---|---|---|")
+    for name, m in rows.items():
+        m["mpjpe_change_pct"] = 100 * (m["mpjpe_mm"] / base["mpjpe_mm"] - 1)
+        m["accel_change_pct"] = 100 * (m["accel_mm"] / base["accel_mm"] - 1)
+        print(f"| {name} | {m['mpjpe_mm']:.1f} | {m['mpjpe_change_pct']:+.1f} % | "
+              f"{m['accel_mm']:.2f} | {m['accel_change_pct']:+.1f} % |")
+    return {"source": source, "seed": seed, "rows": rows}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    kind = ap.add_mutually_exclusive_group()
+    kind.add_argument("--causal", action="store_true", help="train the causal (live) model")
+    kind.add_argument("--bidir", action="store_true", help="train the bidirectional model")
+    kind.add_argument("--evaluate", action="store_true", help="print the comparison table")
+    ap.add_argument("--window", type=int, default=None, help="frames (default 16 / 21)")
+    ap.add_argument("--hidden", type=int, default=512)
+    ap.add_argument("--minutes", type=float, default=20.0, help="training time budget")
+    ap.add_argument("--source", choices=("lifter", "sim", "auto"), default="auto",
+                    help="per-frame 3D from the real lifter, or simulated (auto: lifter "
+                         "when models/lifter.pt exists)")
+    ap.add_argument("--train-frames", type=int, default=None)
+    ap.add_argument("--test-frames", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--json", type=Path, default=None, help="evaluation: write results here")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    source = args.source
+    if source == "auto":
+        source = "lifter" if (models_dir() / "lifter.pt").exists() else "sim"
+    if args.evaluate:
+        res = run_evaluation(source, models_dir() / "refiner_causal.pt",
+                             models_dir() / "refiner_bidir.pt", test_frames=args.test_frames)
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1))
+        return 0
+    causal = bool(args.causal)
+    window = args.window or (16 if causal else 21)
+    config = RefinerConfig(window=window, causal=causal, hidden=args.hidden)
+    out = args.out or models_dir() / ("refiner_causal.pt" if causal else "refiner_bidir.pt")
+    print(f"training {asdict(config)} on {source} for {args.minutes} min -> {out}", flush=True)
+    train(config, source, args.minutes, out, seed=args.seed, train_frames=args.train_frames)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Skeleton fitting (Dabral et al., sect. 5.1 step 4): one set of bone lengths per take,
+with every frame's bone directions kept.
+
+Lengths are a robust estimate (median) over confident frames. Left and right bones get
+the same length unless the take's data clearly says otherwise: the two medians differ by
+more than ``asymmetry_tolerance`` (relative) *and* the same side is longer in nearly every
+confident frame. Monocular estimates disagree between sides by noise alone, so the default
+bar is high.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.skeleton import BONES, LEFT_RIGHT_PAIRS, NUM_JOINTS, PARENTS
+
+
+@dataclass(frozen=True)
+class FittingOptions:
+    min_visibility: float = 0.5        # both bone ends at least this visible to count a frame
+    asymmetry_tolerance: float = 0.15  # relative L/R difference the data must show...
+    asymmetry_consistency: float = 0.9  # ...in this fraction of confident frames, same side
+
+
+#: For each bone index in BONES, the index of its mirror bone (itself for centre bones).
+def _mirror_bones() -> tuple[int, ...]:
+    side = {}
+    for l, r in LEFT_RIGHT_PAIRS:
+        side[l], side[r] = r, l
+    index = {b: k for k, b in enumerate(BONES)}
+    return tuple(index[(side.get(p, p), side.get(c, c))] for p, c in BONES)
+
+
+MIRROR_BONES = _mirror_bones()
+
+
+def estimate_bone_lengths(joints: np.ndarray, visibility: np.ndarray | None = None,
+                          valid: np.ndarray | None = None,
+                          options: FittingOptions = FittingOptions()) -> np.ndarray:
+    """(len(BONES),) metres: the take's bone lengths.
+
+    ``joints`` (T, 25, 3) metres; ``visibility`` (T, 25) 0..1 or None (all confident)."""
+    t = len(joints)
+    ok = np.isfinite(joints).all(axis=(1, 2))
+    if valid is not None:
+        ok &= np.asarray(valid, bool)
+    if not ok.any():
+        raise ValueError("no valid frame to estimate bone lengths from")
+    p = np.array([b[0] for b in BONES])
+    c = np.array([b[1] for b in BONES])
+    lengths = np.linalg.norm(joints[:, c] - joints[:, p], axis=-1)            # (T, B)
+    vis = np.ones((t, NUM_JOINTS)) if visibility is None else np.nan_to_num(visibility)
+    confident = (np.minimum(vis[:, p], vis[:, c]) >= options.min_visibility) & ok[:, None]
+    # A bone never seen confidently falls back to every valid frame.
+    confident[:, ~confident.any(axis=0)] = ok[:, None]
+    median = np.array([np.median(lengths[confident[:, k], k]) for k in range(len(BONES))])
+
+    out = median.copy()
+    for k, m in enumerate(MIRROR_BONES):
+        if m <= k:
+            continue
+        both = confident[:, k] & confident[:, m]
+        rel = abs(median[k] - median[m]) / max(0.5 * (median[k] + median[m]), 1e-9)
+        longer = np.sign(median[k] - median[m])
+        same_side = (np.mean(np.sign(lengths[both, k] - lengths[both, m]) == longer)
+                     if both.any() else 0.0)
+        if rel > options.asymmetry_tolerance and same_side >= options.asymmetry_consistency:
+            continue  # the person's data says the sides differ: keep both medians
+        out[k] = out[m] = 0.5 * (median[k] + median[m])
+    return out
+
+
+def apply_bone_lengths(joints: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Rebuild poses from the root outwards with the given bone lengths and each frame's
+    own bone directions. (..., 25, 3) -> (..., 25, 3); the root joint stays put.
+
+    A zero-length bone in the input (direction undefined) keeps the child on its parent."""
+    out = np.array(joints, dtype=np.float64, copy=True)
+    index = {b: k for k, b in enumerate(BONES)}
+    for child in range(1, NUM_JOINTS):   # parents come before children in the app skeleton
+        parent = PARENTS[child]
+        d = joints[..., child, :] - joints[..., parent, :]
+        norm = np.linalg.norm(d, axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            unit = np.where(norm > 1e-12, d / norm, 0.0)
+        out[..., child, :] = out[..., parent, :] + lengths[index[(parent, child)]] * unit
+    return out
+
+
+def fit_skeleton(joints: np.ndarray, visibility: np.ndarray | None = None,
+                 valid: np.ndarray | None = None,
+                 options: FittingOptions = FittingOptions()) -> tuple[np.ndarray, np.ndarray]:
+    """Fit one skeleton to a take: (fitted joints (T, 25, 3), bone lengths (B,))."""
+    lengths = estimate_bone_lengths(joints, visibility, valid, options)
+    return apply_bone_lengths(joints, lengths), lengths

@@ -1,0 +1,124 @@
+"""TemporalRefiner (TP-Net): timing properties, causality, checkpoints, and the shipped
+models' behaviour on real motion capture."""
+import numpy as np
+import pytest
+import torch
+
+from mocap_app.core.paths import models_dir
+from mocap_app.lift.refiner import (RefinerConfig, TemporalRefiner, fill_invalid)
+
+torch.set_num_threads(1)
+
+
+def _random_model(causal, window):
+    torch.manual_seed(0)
+    m = TemporalRefiner(RefinerConfig(window=window, causal=causal, hidden=32))
+    torch.nn.init.normal_(m.head.weight, std=0.05)    # not the identity any more
+    return m.eval()
+
+
+def _wave(t=40):
+    rng = np.random.default_rng(1)
+    base = rng.normal(0, 0.3, (25, 3))
+    base[0] = 0
+    phase = np.linspace(0, 4 * np.pi, t)[:, None, None]
+    seq = base[None] + 0.05 * np.sin(phase + base[None])
+    seq[:, 0] = 0
+    return seq
+
+
+def test_timing_properties():
+    c = TemporalRefiner(RefinerConfig(window=16, causal=True))
+    b = TemporalRefiner(RefinerConfig(window=21, causal=False))
+    assert (c.window, c.receptive_field, c.latency, c.past_frames) == (16, 16, 0, 15)
+    assert (b.window, b.receptive_field, b.latency, b.past_frames) == (21, 21, 10, 10)
+    with pytest.raises(ValueError):
+        RefinerConfig(window=20, causal=False)
+
+
+def test_untrained_refiner_is_the_identity():
+    seq = _wave()
+    m = TemporalRefiner(RefinerConfig(window=9, causal=False, hidden=32))
+    np.testing.assert_allclose(m.refine(seq), seq, atol=1e-6)
+
+
+def test_causal_output_ignores_the_future_and_bidirectional_uses_it():
+    seq = _wave()
+    later = seq.copy()
+    later[25:] += 0.2                                   # change frames 25 onwards
+    causal, bidir = _random_model(True, 8), _random_model(False, 9)
+    a, b = causal.refine(seq), causal.refine(later)
+    np.testing.assert_allclose(a[:25], b[:25], atol=1e-7)
+    a, b = bidir.refine(seq), bidir.refine(later)
+    np.testing.assert_allclose(a[:21], b[:21], atol=1e-7)   # more than 4 frames before
+    assert np.abs(a[21:25] - b[21:25]).max() > 1e-4         # within its 4 future frames
+
+
+def test_refine_window_matches_whole_sequence_refine_for_the_live_path():
+    seq = _wave()
+    m = _random_model(True, 8)
+    whole = m.refine(seq)
+    for t in (7, 20, 39):
+        np.testing.assert_allclose(m.refine_window(seq[t - 7:t + 1]), whole[t], atol=1e-6)
+
+
+def test_invalid_frames_are_filled_from_the_nearest_valid_frame_and_stay_nan():
+    seq = _wave(10)
+    valid = np.ones(10, bool)
+    valid[[0, 4, 5, 6]] = False
+    filled = fill_invalid(seq, valid)
+    np.testing.assert_array_equal(filled[[0, 4, 5, 6]], seq[[1, 3, 3, 7]])
+    seq[5] = np.nan
+    out = _random_model(False, 5).refine(seq, valid)
+    assert np.isnan(out[[0, 4, 5, 6]]).all() and np.isfinite(out[valid]).all()
+
+
+def test_checkpoint_round_trip_and_version_check(tmp_path):
+    m = _random_model(False, 7)
+    path = tmp_path / "r.pt"
+    m.save(path, note="x")
+    back = TemporalRefiner.load(path)
+    assert back.config == m.config and back.extra == {"note": "x"}
+    seq = _wave()
+    np.testing.assert_allclose(back.refine(seq), m.refine(seq), atol=1e-7)
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["version"] = 99
+    torch.save(ckpt, path)
+    with pytest.raises(ValueError, match="version"):
+        TemporalRefiner.load(path)
+
+
+def _sample_clip_in_camera_view():
+    from mocap_app.lift.mocap_data import load_sample_clips
+    clip = next(c for c in load_sample_clips() if "walk" in c.name)
+    x = clip.joints.astype(np.float64)[:200]
+    return x - x[:, :1]
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_shipped_refiner_passes_a_clean_sequence_almost_unchanged(shared_data, causal):
+    """Real mocap (the Bandai sample walk) given as perfect per-frame input comes out
+    within a few millimetres of itself."""
+    m = TemporalRefiner.load(causal=causal)
+    seq = _sample_clip_in_camera_view()
+    out = m.refine(seq)
+    err = np.linalg.norm(out - seq, axis=-1).mean() * 1000
+    assert err < 12.0, err
+
+
+def test_shipped_refiners_remove_simulated_lifter_noise(shared_data):
+    from mocap_app.lift.train_refiner import accel_error_mm, simulate_lifter
+    from mocap_app.lift.metrics import mpjpe
+    seq = _sample_clip_in_camera_view()
+    noisy = simulate_lifter(seq, np.random.default_rng(3))
+    for causal in (True, False):
+        out = TemporalRefiner.load(causal=causal).refine(noisy)
+        assert mpjpe(out, seq) < 0.8 * mpjpe(noisy, seq)
+        assert accel_error_mm(out, seq) < 0.5 * accel_error_mm(noisy, seq)
+
+
+def test_shipped_checkpoints_exist_with_their_configs():
+    c = TemporalRefiner.load(models_dir() / "refiner_causal.pt")
+    b = TemporalRefiner.load(models_dir() / "refiner_bidir.pt")
+    assert c.config.causal and c.latency == 0
+    assert not b.config.causal and b.latency == b.window // 2
