@@ -32,13 +32,27 @@ class BlenderNotInstalled(BlenderError):
     """``bpy`` is not importable: the message says how to install it."""
 
 
+def _child_command() -> list[str] | None:
+    """What starts ``blender_child`` (the request path is appended): this Python when it
+    has bpy. The installer bundle has no bpy inside; its entry point sets
+    ``$MOCAP_BLENDER_CHILD`` (a JSON list) to its own launcher for a Python with bpy
+    beside the bundle (see ``installer/blender_bridge.py``)."""
+    bridge = os.environ.get("MOCAP_BLENDER_CHILD")
+    if bridge:
+        return list(json.loads(bridge))
+    if importlib.util.find_spec("bpy") is None:
+        return None
+    return [sys.executable, "-m", "mocap_app.export.blender_child"]
+
+
 def blender_available() -> bool:
-    return importlib.util.find_spec("bpy") is not None
+    return _child_command() is not None
 
 
 def run_blender_tasks(tasks: list[dict], timeout: float = 600.0) -> list[dict]:
     """Run tasks (see ``blender_child``) in one Blender child process; their results."""
-    if not blender_available():
+    command = _child_command()
+    if command is None:
         raise BlenderNotInstalled(INSTALL_HINT)
     with tempfile.TemporaryDirectory(prefix="mocap_blender_") as tmp:
         request = Path(tmp) / "request.json"
@@ -49,7 +63,7 @@ def run_blender_tasks(tasks: list[dict], timeout: float = 600.0) -> list[dict]:
         env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "mocap_app.export.blender_child", str(request)],
+                [*command, str(request)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 timeout=timeout, env=env, cwd=tmp)
         except subprocess.TimeoutExpired:
