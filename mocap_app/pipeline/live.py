@@ -49,7 +49,8 @@ class LatestFrameSlot:
     def close(self, error: BaseException | None = None) -> None:
         with self._cond:
             self.closed = True
-            self.error = error
+            if self.error is None:       # the first reason is the one the user is told
+                self.error = error
             self._cond.notify_all()
 
 
@@ -110,7 +111,8 @@ class LiveSession:
     the source ends or fails; call it on a worker thread."""
 
     def __init__(self, source: FrameSource, estimator: PoseEstimator,
-                 on_result: Callable[[LiveResult], None] | None = None, refiner=None):
+                 on_result: Callable[[LiveResult], None] | None = None, refiner=None,
+                 frame_timeout: float = 5.0):
         self.source = source
         self.estimator = estimator
         self.refiner = refiner          # object with push(joints | None, timestamp) -> joints
@@ -119,6 +121,7 @@ class LiveSession:
         self.slot = LatestFrameSlot()
         self.recorder: Recorder | None = None
         self.error: str | None = None
+        self.frame_timeout = frame_timeout   # seconds without a frame: the camera is gone
         self._lock = threading.Lock()
         self._reader: threading.Thread | None = None
 
@@ -138,6 +141,14 @@ class LiveSession:
             rec, self.recorder = self.recorder, None
         return rec.close(status) if rec is not None else None
 
+    def _stop_recording_after_failure(self) -> None:
+        """Close the take after a camera or disk failure. If even that fails (a full
+        disk), frames.jsonl stays and ``load_take`` recovers it; the live view goes on."""
+        try:
+            self.stop_recording("stopped")
+        except (TakeError, OSError) as exc:
+            self.error = f"{self.error}; {exc}" if self.error else str(exc)
+
     @property
     def recording(self) -> bool:
         return self.recorder is not None
@@ -146,11 +157,17 @@ class LiveSession:
     def _read(self) -> None:
         try:
             for frame in self.source:
+                if frame is None or frame.image is None or frame.image.size == 0:
+                    raise CaptureError("camera delivered an empty frame (unplugged?)")
                 self.stats.captured += 1
                 self.slot.put(frame)
                 if self.slot.closed:
                     break
-            self.slot.close()
+            if not self.slot.closed and self.source.info.frame_count is None:
+                # a live source has no end: when it stops, the camera is gone
+                self.slot.close(CaptureError("camera stopped delivering frames (unplugged?)"))
+            else:
+                self.slot.close()
         except CaptureError as exc:
             self.slot.close(exc)
         except Exception as exc:  # a driver error is still a camera failure for the user
@@ -159,13 +176,20 @@ class LiveSession:
     def run(self, stop: threading.Event) -> None:
         self._reader = threading.Thread(target=self._read, name="capture", daemon=True)
         self._reader.start()
+        last_frame = time.monotonic()
         try:
             while not stop.is_set():
                 item = self.slot.get(timeout=0.1)
                 if item is None:
                     if self.slot.closed:
                         break
+                    if time.monotonic() - last_frame > self.frame_timeout:
+                        self.slot.close(CaptureError(
+                            f"camera stopped delivering frames (nothing for "
+                            f"{self.frame_timeout:g} s; unplugged?)"))
+                        break
                     continue
+                last_frame = time.monotonic()
                 frame, arrived = item
                 self._process(frame, arrived)
         finally:
@@ -175,9 +199,13 @@ class LiveSession:
             except Exception:
                 pass
             if self.slot.error is not None:
-                self.error = str(self.slot.error)
+                self.error = str(self.slot.error) if self.error is None else \
+                    f"{self.error}; {self.slot.error}"
             if self.recorder is not None:
-                self.stop_recording("stopped" if self.error else "complete")
+                if self.error:
+                    self._stop_recording_after_failure()
+                else:
+                    self.stop_recording("complete")
 
     def _process(self, frame: Frame, arrived: float) -> None:
         pose = self.estimator.estimate(frame.image, frame.index, frame.timestamp)
@@ -197,7 +225,7 @@ class LiveSession:
                 rec.write(frame, pose)
             except TakeError as exc:
                 self.error = str(exc)
-                self.stop_recording("stopped")
+                self._stop_recording_after_failure()
         if self.on_result is not None:
             self.on_result(LiveResult(frame, pose, refined, latency, self.slot.dropped,
                                       rec is not None))
