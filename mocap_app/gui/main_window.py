@@ -48,8 +48,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         env_root = os.environ.get("MOCAP_APP_TAKES")
         self.takes_root = Path(env_root) if env_root else self.settings.takes_root()
-        self.config = EstimatorConfig(detector=detector or os.environ.get(
-            "MOCAP_DETECTOR", "mediapipe"), lifter=lifter, keep_heatmaps=True)
+        self.config = EstimatorConfig(
+            detector=detector or os.environ.get("MOCAP_DETECTOR") or EstimatorConfig().detector,
+            lifter=lifter, keep_heatmaps=True)
         self.mode = "idle"
         self.errors: list[tuple[str, str]] = []      # every message shown, for the log/tests
         self._boxes: list[QMessageBox] = []

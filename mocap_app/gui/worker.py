@@ -276,6 +276,51 @@ class LiveEnded:
     dropped: int
 
 
+class ReaderClosedSource:
+    """Wraps a frame source so that it is closed by the thread that reads it.
+
+    ``LiveSession.run`` closes its source from the processing thread while the capture
+    thread may still be inside ``cv2.VideoCapture.read``; releasing the capture under a
+    read aborts the process (seen here: ``Fatal Python error: Aborted`` in
+    ``VideoFileSource.close``). Here ``close`` only asks; the reading thread stops after
+    the frame in hand and releases the source itself."""
+
+    def __init__(self, source):
+        self._source = source
+        self.info = source.info
+        self._lock = threading.Lock()
+        self._closing = False
+        self._reading = False
+        self._released = False
+
+    def __iter__(self):
+        with self._lock:
+            if self._closing:
+                return
+            self._reading = True
+        try:
+            for frame in self._source:
+                yield frame
+                if self._closing:
+                    break
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self._source.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            reading = self._reading
+        if not reading:
+            self._release()
+
+
 class LiveJob(Job):
     """Runs a LiveSession on this job's thread. ``source_factory`` opens the camera (on
     this thread, so a slow driver cannot freeze the window)."""
@@ -315,7 +360,7 @@ class LiveJob(Job):
         from ..pipeline.estimator import PoseEstimator
         from ..pipeline.live import LiveSession
 
-        source = self.source_factory()
+        source = ReaderClosedSource(self.source_factory())
         own = self.estimator is None
         estimator = self.estimator or PoseEstimator(self.config)
         refiner = None

@@ -1,0 +1,156 @@
+"""Open the bundled clip, process it through the real pipeline, play the take back: the
+frame view, the 3D skeleton and the heatmaps hold the pipeline's data for the shown
+frame; cancelling half-way leaves nothing behind."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mocap_app.core.paths import sample_clip
+from mocap_app.takes import load_take
+
+IMPORT_TIMEOUT_MS = 150_000
+
+
+def _import_sample(qtbot, window, **kw):
+    seen = []
+    window.open_video(sample_clip(), **kw)
+    job = window.import_runner.job
+    job.progress.connect(lambda p: seen.append(p))
+    assert window.progress.isVisible() and window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: window.mode != "import", timeout=IMPORT_TIMEOUT_MS)
+    assert window.errors == []
+    return seen
+
+
+def test_open_process_and_play_back_sample_clip(qtbot, window, takes_root, screenshot):
+    seen = _import_sample(qtbot, window)
+    result = window.last_import
+    assert result is not None and result.frames == 230
+    # progress reached the end, with a time-remaining estimate on the way
+    assert seen[-1].done == seen[-1].total == 230
+    assert any(p.remaining is not None for p in seen)
+    # the take exists and is in the list, selected
+    folder = result.take_folder
+    assert folder.parent == takes_root and (folder / "poses.npz").exists()
+    assert window.take_list.folders() == [folder]
+    assert window.take_list.selected() == folder
+    seq, meta = load_take(folder)
+    raw, _ = load_take(folder, which="raw")
+    assert meta["status"] == "complete" and len(seq) == 230
+
+    # scrub to a frame with the person and check each view holds that frame's data
+    k = 150
+    assert seq.valid[k] and raw.valid[k]
+    window.timeline.seek(k)
+    assert window.frame_view.frame_index == k
+    np.testing.assert_allclose(window.frame_view.keypoints, raw.keypoints_2d[k])
+    expected = seq.joints_3d[k] + (seq.root_positions[k] if seq.root_positions is not None
+                                   else 0.0)
+    if seq.root_positions is None:
+        expected = expected - np.array([0, expected[:, 1].min(), 0])
+    np.testing.assert_allclose(window.view3d.shown_joints, expected, atol=1e-5)
+    from mocap_app.gui.view3d import skeleton_segments
+    np.testing.assert_allclose(window.view3d.bones.pos, skeleton_segments(expected),
+                               atol=1e-5)
+    assert window.view3d.bones.visible
+
+    # heatmaps: the lifter's real output for the shown frame, or a clear "no lifter"
+    from mocap_app.pipeline.estimator import load_lifter
+    lifter = load_lifter("auto")
+    panel = window.heatmap_panel
+    if lifter is None:
+        qtbot.waitUntil(lambda: not panel.available, timeout=30_000)
+        assert "lifter" in panel.status.text()
+        assert panel.shown == {}
+    else:
+        qtbot.waitUntil(lambda: panel.frame_index == k and panel.heatmaps is not None,
+                        timeout=30_000)
+        res = lifter.lift(raw.keypoints_2d[k][None], raw.visibility[k][None],
+                          tuple(raw.image_size))
+        for plane in ("xy", "zy", "xz"):
+            want = np.asarray(res.heatmaps[plane][0])
+            np.testing.assert_allclose(panel.heatmaps[plane], want, rtol=1e-4, atol=1e-6)
+            np.testing.assert_allclose(panel.shown[plane], want.max(axis=0), rtol=1e-4,
+                                       atol=1e-6)
+            assert panel.images[plane].image is not None
+        panel.set_joint(9)   # left wrist: one joint's map and its decoded point
+        assert panel.decoded["xy"] is not None
+    qtbot.wait(300)
+    screenshot(window, "main_window_playback")
+
+    # playing advances the timeline in step with the views
+    window.timeline.seek(10)
+    window.timeline.set_playing(True)
+    qtbot.waitUntil(lambda: window.timeline.frame >= 20, timeout=5000)
+    window.timeline.set_playing(False)
+    assert window.frame_view.frame_index == window.timeline.frame
+
+    # re-process the take offline with the bidirectional refiner (raw poses kept)
+    window.reprocess_take(folder)
+    qtbot.waitUntil(lambda: getattr(window, "reprocessed", None) == folder, timeout=60_000)
+    meta2 = json.loads((folder / "take.json").read_text())
+    assert "reprocessed" in meta2 and meta2["parameters"]["refinement"]
+    raw2, _ = load_take(folder, which="raw")
+    np.testing.assert_array_equal(raw2.keypoints_2d, raw.keypoints_2d)
+    assert window.errors == []
+
+
+def test_cancel_import_half_way_leaves_no_take(qtbot, window, takes_root, screenshot):
+    window.open_video(sample_clip())
+    qtbot.waitUntil(lambda: window.progress.value() >= 115, timeout=IMPORT_TIMEOUT_MS)
+    qtbot.wait(200)
+    screenshot(window, "main_window_importing")
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: window.mode == "idle", timeout=30_000)
+    assert window.last_import is None
+    assert window.errors == []
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert not window.progress.isVisible()
+    # nothing on disk, not even a hidden half-written folder
+    assert not takes_root.exists() or list(takes_root.iterdir()) == []
+    assert window.take_list.folders() == []
+
+
+def test_unreadable_file_is_a_message_not_a_crash(qtbot, window, tmp_path):
+    bad = tmp_path / "holiday.mp4"
+    bad.write_text("this is not a video")
+    assert window.open_video(bad) is False
+    assert window.mode == "idle"
+    assert window.errors and window.errors[-1][0] == "Cannot open the video"
+    assert "holiday.mp4" in window.errors[-1][1]
+    # the window still works: the message box is not modal to the app
+    window.timeline.seek(0)
+    assert window.isVisible()
+
+
+@pytest.mark.parametrize("joint", [None, 9])
+def test_heatmap_panel_marks_the_decoded_point(qtbot, joint):
+    """Known answer: Gaussian maps drawn at known cells are shown and their decoded
+    point is marked on them."""
+    from mocap_app.core.skeleton import NUM_JOINTS
+    from mocap_app.gui.heatmap_panel import HeatmapPanel
+    panel = HeatmapPanel()
+    qtbot.addWidget(panel)
+    h = w = 32
+    rows, cols = np.indices((h, w))
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(6, 26, size=(3, NUM_JOINTS, 2))
+    maps = {}
+    for p, plane in enumerate(("xy", "zy", "xz")):
+        cx, cy = centres[p, :, 0, None, None], centres[p, :, 1, None, None]
+        maps[plane] = np.exp(-((cols - cx) ** 2 + (rows - cy) ** 2) / (2 * 1.5 ** 2))
+    panel.set_joint(joint)
+    panel.show_heatmaps(maps, 7)
+    for p, plane in enumerate(("xy", "zy", "xz")):
+        marks = panel.markers[plane].data
+        if joint is None:
+            np.testing.assert_allclose(panel.shown[plane], maps[plane].max(axis=0))
+            assert len(marks) == NUM_JOINTS
+            np.testing.assert_allclose(marks["x"] - 0.5, centres[p, :, 0], atol=0.05)
+            np.testing.assert_allclose(marks["y"] - 0.5, centres[p, :, 1], atol=0.05)
+        else:
+            np.testing.assert_allclose(panel.shown[plane], maps[plane][joint])
+            np.testing.assert_allclose(panel.decoded[plane], centres[p, joint], atol=0.05)
