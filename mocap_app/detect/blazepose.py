@@ -23,9 +23,12 @@ from .blazepose_models import (PersonCandidate, PoseDetectionModel, PoseLandmark
 from .landmarks import AUX_CENTRE, AUX_SCALE, NUM_BODY, REFINE_KERNEL, LandmarkResult
 from .roi import roi_from_keypoints
 from .smoothing import OneEuroFilter
-from .subject import CHOICES, SubjectChoice, SubjectState, TrackStatus, choose, match
+from .subject import (CHOICES, SubjectChoice, SubjectState, TrackStatus, appearance_distance,
+                      choose, match, torso_histogram)
 
 EDGE_TOLERANCE = 0.25   # a tile detection may cross an inner tile edge by this many radii
+MAX_TRIES = 3           # candidates whose landmarks are checked when re-acquiring
+APPEARANCE_RATE = 0.05  # how fast the subject's torso histogram follows what it sees
 
 
 class BlazePoseDetector:
@@ -41,6 +44,9 @@ class BlazePoseDetector:
     keep_heatmaps:      attach the (64, 64, 33) heatmaps to each Detection
     num_threads:        LiteRT threads per model (1: the machine is shared)
     refine_kernel:      heatmap refinement window (9, the legacy solution's effective size)
+    appearance_threshold: largest torso-histogram distance (Bhattacharyya, 0..1) still
+                        taken for the subject; above it the tracker calls it lost rather
+                        than follow someone else
     roi_smoothing:      One-Euro filter on the auxiliary landmarks before they become the
                         next crop (the legacy solution always does this in video mode)
     """
@@ -48,12 +54,14 @@ class BlazePoseDetector:
     def __init__(self, subject: SubjectChoice = "largest", static_image_mode: bool = False,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
                  search_tiles: bool = True, keep_heatmaps: bool = True, num_threads: int = 1,
-                 refine_kernel: int = REFINE_KERNEL, roi_smoothing: bool = True):
+                 refine_kernel: int = REFINE_KERNEL, roi_smoothing: bool = True,
+                 appearance_threshold: float = 0.65):
         _check_choice(subject)
         self.subject_choice: SubjectChoice = subject
         self.static_image_mode = static_image_mode
         self.min_tracking_confidence = min_tracking_confidence
         self.search_tiles = search_tiles
+        self.appearance_threshold = appearance_threshold
         self.keep_heatmaps = keep_heatmaps
         self._detector = PoseDetectionModel(num_threads, min_score=min_detection_confidence)
         self._landmarks = PoseLandmarkModel(num_threads, refine_kernel=refine_kernel)
@@ -69,6 +77,7 @@ class BlazePoseDetector:
         self.frames_lost = 0                    # frames since the subject was last seen
         self.status = TrackStatus.SEARCHING
         self.detector_runs = 0                  # person-detector passes so far (for tests)
+        self.last_appearance_distance = 0.0     # torso-histogram distance, last tracked frame
         self._last_time: float | None = None
         if self._roi_filter is not None:
             self._roi_filter.reset()
@@ -89,8 +98,13 @@ class BlazePoseDetector:
         if self._roi is not None:
             res = self._landmarks.run(frame, self._roi)
             if res.presence >= self.min_tracking_confidence:
-                return self._accept(frame, res, TrackStatus.TRACKING, timestamp)
-            self._roi = None        # lost here: look for the subject again in this frame
+                hist = torso_histogram(frame, res.landmarks_2d)
+                self.last_appearance_distance = appearance_distance(
+                    hist, None if self.subject is None else self.subject.appearance)
+                if self.last_appearance_distance <= self.appearance_threshold:
+                    return self._accept(frame, res, hist, TrackStatus.TRACKING, timestamp)
+            # lost here (or the crop slid onto someone else): search again in this frame
+            self._roi = None
         if self._roi_filter is not None:
             self._roi_filter.reset()
         return self._search(frame, timestamp)
@@ -124,33 +138,53 @@ class BlazePoseDetector:
         self.detector_runs += 1
         return self._detector.run(frame, region)
 
-    def _pick(self, candidates: Sequence[PersonCandidate], w: int, h: int
-              ) -> PersonCandidate | None:
-        if self.subject is not None:
-            return match(candidates, self.subject, self.frames_lost)
-        return choose(candidates, self.subject_choice, w, h)
+    def _candidates(self, frame: np.ndarray, regions: Sequence[Roi | None]
+                    ) -> list[PersonCandidate]:
+        h, w = frame.shape[:2]
+        found = []
+        for region in regions:
+            found += [c for c in self._run_detector(frame, region)
+                      if region is None or not _cut_by_inner_edge(c, region, w, h)]
+        return merge_candidates(found)
+
+    def _try(self, frame: np.ndarray, picks: Sequence[PersonCandidate]):
+        """The first pick whose landmarks pass the pose flag and, for a known subject,
+        look like it: (LandmarkResult, torso histogram) or None."""
+        for pick in picks[:MAX_TRIES]:
+            res = self._landmarks.run(frame, pick.roi)
+            if res.presence < self.min_tracking_confidence:
+                continue
+            hist = torso_histogram(frame, res.landmarks_2d)
+            if self.subject is not None and (appearance_distance(
+                    hist, self.subject.appearance) > self.appearance_threshold):
+                continue
+            return res, hist
+        return None
 
     def _search(self, frame: np.ndarray, timestamp: float) -> Detection | None:
         h, w = frame.shape[:2]
+        found = None
         if self._pending is not None:
-            pick, self._pending = self._pending, None
+            found = self._try(frame, [self._pending])
+            self._pending = None
         else:
-            pick = self._pick(self._run_detector(frame, None), w, h)
-            if pick is None and self.search_tiles:
-                regions = list(square_tiles(w, h))
+            passes: list[list[Roi | None]] = [[None]]
+            if self.search_tiles:
+                tiles: list[Roi | None] = list(square_tiles(w, h))
                 if self.subject is not None:
-                    regions.insert(0, _around(self.subject, w, h))
-                found = []
-                for region in regions:
-                    found += [c for c in self._run_detector(frame, region)
-                              if not _cut_by_inner_edge(c, region, w, h)]
-                pick = self._pick(merge_candidates(found), w, h)
-        res = None
-        if pick is not None:
-            res = self._landmarks.run(frame, pick.roi)
-            if res.presence < self.min_tracking_confidence:
-                res = None
-        if res is None:
+                    tiles.insert(0, _around(self.subject, w, h))
+                passes.append(tiles)
+            for regions in passes:
+                cands = self._candidates(frame, regions)
+                if self.subject is not None:
+                    picks = match(cands, self.subject, self.frames_lost)
+                else:
+                    pick = choose(cands, self.subject_choice, w, h)
+                    picks = [] if pick is None else [pick]
+                found = self._try(frame, picks)
+                if found is not None:
+                    break
+        if found is None:
             self._roi = None
             if self.subject is not None:
                 self.frames_lost += 1
@@ -164,14 +198,19 @@ class BlazePoseDetector:
             status = TrackStatus.REACQUIRED
         else:
             status = TrackStatus.TRACKING    # lost and found again within the same frame
-        return self._accept(frame, res, status, timestamp)
+        return self._accept(frame, *found, status, timestamp)
 
-    def _accept(self, frame: np.ndarray, res: LandmarkResult, status: TrackStatus,
-                timestamp: float) -> Detection:
+    def _accept(self, frame: np.ndarray, res: LandmarkResult, hist: np.ndarray | None,
+                status: TrackStatus, timestamp: float) -> Detection:
         h, w = frame.shape[:2]
         centre, scale = res.landmarks_2d[AUX_CENTRE], res.landmarks_2d[AUX_SCALE]
         radius = float(np.linalg.norm(scale - centre))
-        self.subject = SubjectState(center=centre.copy(), radius=radius)
+        ref = None if self.subject is None else self.subject.appearance
+        if ref is None or hist is None:
+            appearance = hist if ref is None else ref
+        else:   # follow slow changes (light, turning round), never a jump
+            appearance = (1 - APPEARANCE_RATE) * ref + APPEARANCE_RATE * hist
+        self.subject = SubjectState(center=centre.copy(), radius=radius, appearance=appearance)
         if self.static_image_mode:
             self._roi = None
         else:
@@ -217,11 +256,12 @@ def _cut_by_inner_edge(c: PersonCandidate, region: Roi, w: int, h: int) -> bool:
             or (y0 > 0.5 and b[1] < y0 - slack) or (y1 < h - 0.5 and b[3] > y1 + slack))
 
 
-def merge_candidates(found: Sequence[PersonCandidate], same_shift: float = 0.35,
-                     same_scale: float = 1.4) -> list[PersonCandidate]:
+def merge_candidates(found: Sequence[PersonCandidate], same_shift: float = 0.5,
+                     same_scale: float = 2.5) -> list[PersonCandidate]:
     """One candidate per person across passes: two detections are the same person when
-    their hip centres lie within ``same_shift`` radii and their sizes within
-    ``same_scale``; the higher score stays."""
+    their hip centres lie within ``same_shift`` radii (of the larger) and their sizes
+    within ``same_scale`` (a tile often sees only part of a person the whole frame sees
+    whole: a smaller circle inside the larger one); the higher score stays."""
     kept: list[PersonCandidate] = []
     for c in sorted(found, key=lambda c: -c.score):
         dup = False

@@ -34,6 +34,7 @@ class SubjectState:
     """Where the subject was last seen (frame pixels)."""
     center: np.ndarray      # (2,) hip centre
     radius: float           # body circle radius
+    appearance: np.ndarray | None = None   # torso histogram (torso_histogram), if seen
 
 
 def choose(candidates: Sequence[PersonCandidate], choice: SubjectChoice,
@@ -75,22 +76,54 @@ def nearest_to_point(candidates: Sequence[PersonCandidate],
 
 def match(candidates: Sequence[PersonCandidate], last: SubjectState, frames_lost: int,
           max_shift: float = 0.6, shift_growth: float = 0.1, max_scale_change: float = 1.6
-          ) -> PersonCandidate | None:
-    """The candidate that is the lost subject, or None.
+          ) -> list[PersonCandidate]:
+    """The candidates that may be the lost subject, most likely first (maybe none).
 
     Accepted when its hip centre lies within ``max_shift`` body radii of the last one (the
     allowance grows by ``shift_growth`` radii per lost frame, up to 3 radii, since a person
-    keeps walking while hidden) and its size changed by less than ``max_scale_change``.
-    Among several, the nearest in position and size.
+    keeps walking while hidden) and its size changed by less than ``max_scale_change``;
+    ordered by the change in position and size. The caller checks the appearance.
     """
     allowed = min(3.0, max_shift + shift_growth * frames_lost) * last.radius
-    best, best_cost = None, np.inf
-    for c in candidates:
+    ranked = []
+    for i, c in enumerate(candidates):
         shift = float(np.linalg.norm(c.center - last.center))
         scale = max(c.radius, 1e-6) / max(last.radius, 1e-6)
         if shift > allowed or not (1 / max_scale_change < scale < max_scale_change):
             continue
-        cost = shift / last.radius + abs(np.log(scale))
-        if cost < best_cost:
-            best, best_cost = c, cost
-    return best
+        ranked.append((shift / last.radius + abs(np.log(scale)), i, c))
+    return [c for _, _, c in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+TORSO = (11, 12, 24, 23)    # left shoulder, right shoulder, right hip, left hip (BlazePose)
+
+
+def torso_histogram(frame: np.ndarray, landmarks_2d: np.ndarray) -> np.ndarray | None:
+    """A normalised hue-saturation histogram (8 x 3 bins) of the torso (the quad between
+    shoulders and hips): what the subject wears, to tell two people apart when their
+    positions alone cannot. None when the torso is too small to sample."""
+    import cv2  # noqa: PLC0415  (kept local: the rest of this module is numpy only)
+    quad = np.asarray(landmarks_2d)[list(TORSO)].astype(np.float32)      # (4, xy)
+    h, w = frame.shape[:2]
+    x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    patch = frame[y0:y1, x0:x1]
+    mask = np.zeros(patch.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad - [x0, y0]).astype(np.int32), 255)
+    if cv2.countNonZero(mask) < 16:
+        return None
+    hsv = cv2.cvtColor(patch, cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1], mask, [8, 3], [0, 180, 0, 256])
+    return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
+
+
+def appearance_distance(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    """Bhattacharyya distance between two torso histograms: 0 same, 1 disjoint; 0 when
+    either is unknown (no evidence against)."""
+    if a is None or b is None:
+        return 0.0
+    import cv2  # noqa: PLC0415
+    return float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
