@@ -38,10 +38,13 @@ class PacedVideoSource:
                     time.sleep(delay)
                 yield Frame(n, time.monotonic() - t0, f.image)
                 n += 1
-            if not self.loop:
+            if not self.loop or self._closed:
                 return
             self._video.close()
             self._video = VideoFileSource(self.path)
+            if self._closed:         # closed while reopening
+                self._video.close()
+                return
 
     def close(self) -> None:
         self._closed = True

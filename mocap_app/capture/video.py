@@ -6,6 +6,7 @@ from the rotation metadata, and stamped with their presentation time.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -54,6 +55,28 @@ class VideoFileSource:
         self.rotation = rotation
         self._cap = cap
         self._first = first
+        # FFmpeg aborts the process if a capture is released while another thread decodes
+        # from it (a live session stopping): reads and the release take turns.
+        self._lock = threading.Lock()
+        self._closing = False
+
+    def _read(self) -> tuple[np.ndarray | None, float]:
+        """The next decoded frame and its presentation time (ms), or (None, 0) at the end
+        or once closed."""
+        with self._lock:
+            if self._cap is None or self._closing:
+                self._release()
+                return None, 0.0
+            ok, img = self._cap.read()
+            ms = self._cap.get(cv2.CAP_PROP_POS_MSEC) if ok else 0.0
+            if self._closing:
+                self._release()
+        return (img if ok and img is not None else None), ms
+
+    def _release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
 
     def _upright(self, img: np.ndarray) -> np.ndarray:
         if img.ndim == 2:
@@ -63,20 +86,21 @@ class VideoFileSource:
     def __iter__(self) -> Iterator[Frame]:
         if self._cap is None:
             raise CaptureError(f"video source is closed: {self.path}")
-        cap = self._cap
         fps = self.info.fps
         index = 0
         first_ms = None
         img = self._first
         self._first = None
-        if img is None:  # iterated a second time: start again
-            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, img = cap.read()
-            if not ok:
+        with self._lock:
+            ms = self._cap.get(cv2.CAP_PROP_POS_MSEC) if self._cap is not None else 0.0
+            if img is None and self._cap is not None:  # iterated a second time: start again
+                self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        if img is None:
+            img, ms = self._read()
+            if img is None:
                 return
             img = self._upright(img)
         while img is not None:
-            ms = cap.get(cv2.CAP_PROP_POS_MSEC)
             if first_ms is None:
                 first_ms = ms if ms is not None and np.isfinite(ms) else 0.0
             ts = (ms - first_ms) / 1000.0 if (ms and np.isfinite(ms) and ms >= first_ms) \
@@ -85,13 +109,18 @@ class VideoFileSource:
                 ts = index / fps
             yield Frame(index, float(ts), img)
             index += 1
-            ok, nxt = cap.read()
-            img = self._upright(nxt) if ok and nxt is not None else None
+            nxt, ms = self._read()
+            img = self._upright(nxt) if nxt is not None else None
 
     def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+        """Safe from any thread: waits for a decode in progress (at most 2 s; after that
+        the reading thread releases the file when its decode returns)."""
+        self._closing = True
+        if self._lock.acquire(timeout=2.0):
+            try:
+                self._release()
+            finally:
+                self._lock.release()
 
     def __enter__(self):
         return self

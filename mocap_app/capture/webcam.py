@@ -2,6 +2,7 @@
 what was asked for."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Iterator
 
@@ -34,6 +35,8 @@ class WebcamSource:
         self._cap = cap
         self._first = first
         self._max_failed = max_failed_reads
+        self._lock = threading.Lock()     # a read and the release never overlap
+        self._closing = False
 
     def __iter__(self) -> Iterator[Frame]:
         if self._cap is None:
@@ -44,7 +47,11 @@ class WebcamSource:
         self._first = None
         while self._cap is not None:
             if img is None:
-                ok, img = self._cap.read()
+                with self._lock:
+                    if self._cap is None or self._closing:
+                        self._release()
+                        return
+                    ok, img = self._cap.read()
                 if not ok or img is None:
                     failed += 1
                     if failed >= self._max_failed:
@@ -58,10 +65,20 @@ class WebcamSource:
             index += 1
             img = None
 
-    def close(self) -> None:
+    def _release(self) -> None:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+    def close(self) -> None:
+        """Safe from any thread: waits for a read in progress (at most 2 s; after that
+        the reading thread releases the camera when its read returns)."""
+        self._closing = True
+        if self._lock.acquire(timeout=2.0):
+            try:
+                self._release()
+            finally:
+                self._lock.release()
 
 
 def list_cameras(max_devices: int = 8) -> list[SourceInfo]:

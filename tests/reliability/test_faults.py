@@ -146,3 +146,13 @@ def test_sigkill_while_recording_is_recovered(tmp_path):
     # the camera video cut off by the kill still plays
     frames = sum(1 for _ in VideoFileSource(folder / "video.avi"))
     assert frames >= before_last_second
+
+
+def test_stopping_a_source_while_it_decodes_does_not_abort_the_app():
+    """Stopping a live session closes its source from another thread mid-decode; FFmpeg
+    used to abort the whole process (`fctx->async_lock` assertion)."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("close_race_child.py")), "30"],
+        capture_output=True, text=True, timeout=240, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "survived 30" in proc.stdout
