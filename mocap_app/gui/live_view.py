@@ -5,7 +5,6 @@ asks the detector to track whoever is under the cursor (``subject_clicked``).
 """
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
@@ -41,14 +40,11 @@ class FrameView(QWidget):
         """``image`` BGR (H, W, 3); keypoints (J, 2) pixels of that image."""
         if image is not None:
             h, w = image.shape[:2]
-            # shrink to the widget before converting: a 1080p frame costs 10x less
-            scale = min(1.0, max(self.width(), 1) / w, max(self.height(), 1) / h)
-            small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))),
-                               interpolation=cv2.INTER_AREA) if scale < 0.999 else image
-            rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-            self._rgb = rgb   # QImage does not own the buffer
-            self._qimage = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
-                                  QImage.Format_RGB888)
+            # no copy, no colour conversion: Qt reads the BGR buffer and scales it while
+            # painting (the frame is never modified after it was emitted)
+            img = np.ascontiguousarray(image)
+            self._buffer = img          # QImage does not own the buffer
+            self._qimage = QImage(img.data, w, h, img.strides[0], QImage.Format_BGR888)
             self._image_size = (w, h)
             self.message = ""
         self.frame_index = index

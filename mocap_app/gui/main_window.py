@@ -30,6 +30,7 @@ from .worker import (HeatmapJob, ImportResult, JobRunner, LatestBox, LiveEnded, 
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv);;All files (*)"
 REDRAW_MS = 33
+REDRAW_3D_MS = 50     # software GL: the 3D view redraws at most 20 times a second
 
 
 def _fmt_eta(seconds: float | None) -> str:
@@ -548,7 +549,7 @@ class MainWindow(QMainWindow):
                 self.frame_view.show_frame(r.frame.image, r.frame.index, pose.keypoints_2d,
                                            pose.visibility, pose.box)
                 joints = r.refined_joints if r.refined_joints is not None else pose.joints_3d
-                self.view3d.show_pose(joints, pose.root_position, append_trail=True)
+                self._show_3d_throttled(joints, pose.root_position)
                 if pose.heatmaps is not None:
                     self.heatmap_panel.show_heatmaps(pose.heatmaps, r.frame.index)
                 elif pose.has_person and self.live_runner is not None:
@@ -575,7 +576,7 @@ class MainWindow(QMainWindow):
                 image, pose = item
                 self.frame_view.show_frame(image, pose.index, pose.keypoints_2d,
                                            pose.visibility, pose.box)
-                self.view3d.show_pose(pose.joints_3d, pose.root_position, append_trail=True)
+                self._show_3d_throttled(pose.joints_3d, pose.root_position)
                 if pose.heatmaps is not None:
                     self.heatmap_panel.show_heatmaps(pose.heatmaps, pose.index)
                 self.frames_drawn += 1
@@ -584,6 +585,12 @@ class MainWindow(QMainWindow):
             index, maps, _joints = answer
             if index == getattr(self, "shown_frame", None):
                 self.heatmap_panel.show_heatmaps(maps, index)
+
+    def _show_3d_throttled(self, joints, root) -> None:
+        now = time.monotonic()
+        if now - getattr(self, "_last_3d", 0.0) >= REDRAW_3D_MS / 1000.0:
+            self._last_3d = now
+            self.view3d.show_pose(joints, root, append_trail=True)
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:
