@@ -182,6 +182,11 @@ class MainWindow(QMainWindow):
             self.resize(1400, 860)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        else:   # first run: the picture gets the room, the side panels a column each
+            d = self.docks
+            self.resizeDocks([d["source"], d["view3d"]], [270, 470], Qt.Horizontal)
+            self.resizeDocks([d["source"], d["takes"]], [260, 400], Qt.Vertical)
+            self.resizeDocks([d["view3d"], d["heatmaps"]], [440, 260], Qt.Vertical)
 
     def _rebuild_recent(self) -> None:
         self.recent_menu.clear()

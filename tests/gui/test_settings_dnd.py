@@ -1,0 +1,44 @@
+"""Drag and drop a video, a clear message when nobody is in it, and settings (recent
+files, window geometry and dock layout, export choices) remembered between runs."""
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+
+def _drop(window, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(200, 200), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+
+
+def test_dropped_video_without_a_person_is_a_message_and_settings_persist(
+        qtbot, empty_scene_video, takes_root):
+    from mocap_app.gui.main_window import MainWindow
+    w = MainWindow(probe_cameras=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    _drop(w, empty_scene_video)
+    assert w.mode == "import"
+    qtbot.waitUntil(lambda: w.mode == "idle", timeout=60_000)
+    assert w.errors and w.errors[-1][0] == "The video could not be processed"
+    assert "no person" in w.errors[-1][1]
+    assert not takes_root.exists() or list(takes_root.iterdir()) == []
+    w.docks["heatmaps"].hide()
+    w.resize(1234, 777)
+    w.settings.set("export/preset", "unreal")
+    w.close()
+
+    w2 = MainWindow(probe_cameras=False)
+    qtbot.addWidget(w2)
+    w2.show()
+    qtbot.waitExposed(w2)
+    recent = [a.text() for a in w2.recent_menu.actions()]
+    assert recent == [str(empty_scene_video.resolve())]
+    assert (w2.width(), w2.height()) == (1234, 777)
+    assert not w2.docks["heatmaps"].isVisible() and w2.docks["view3d"].isVisible()
+    assert w2.settings.get("folders/videos") == str(empty_scene_video.parent.resolve())
+    assert w2.settings.get("export/preset") == "unreal"
+    w2.close()
