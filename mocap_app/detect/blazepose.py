@@ -122,16 +122,21 @@ class BlazePoseDetector:
         self.subject_choice = choice
         self.reset()
 
-    def detect_people(self, frame: np.ndarray, tiles: bool = True) -> list[PersonCandidate]:
+    def detect_people(self, frame: np.ndarray, tiles: bool = True, verify: bool = True
+                      ) -> list[PersonCandidate]:
         """Everyone the detector finds in the frame (whole frame plus overlapping tiles,
-        partial bodies on inner tile edges dropped, duplicates merged), best first."""
+        partial bodies on inner tile edges dropped, duplicates merged), best first. With
+        ``verify``, only those whose landmark pass also says "a person" (one landmark-model
+        run each: drops the detector's false alarms on things shaped like a torso)."""
         h, w = frame.shape[:2]
-        found = self._run_detector(frame, None)
+        regions: list[Roi | None] = [None]
         if tiles:
-            for tile in square_tiles(w, h):
-                found += [c for c in self._run_detector(frame, tile)
-                          if not _cut_by_inner_edge(c, tile, w, h)]
-        return merge_candidates(found)
+            regions += square_tiles(w, h)
+        people = self._candidates(frame, regions)
+        if verify:
+            people = [c for c in people if self._landmarks.run(frame, c.roi).presence
+                      >= self.min_tracking_confidence]
+        return people
 
     # -- internals ------------------------------------------------------------------------
     def _run_detector(self, frame: np.ndarray, region: Roi | None) -> list[PersonCandidate]:
