@@ -107,3 +107,38 @@ def test_camera_failing_mid_take_keeps_the_take(qtbot, window, screenshot):
     # the app carries on: idle, camera can be started again
     assert window.mode == "idle" and window.live_runner is None
     assert window.source_panel.live_button.isEnabled()
+
+
+def test_click_on_the_picture_picks_the_subject_to_track(qtbot):
+    """A click on the frame view reaches the BlazePose detector as the image pixel under
+    the cursor (the detector then follows the person nearest to it)."""
+    from PySide6.QtCore import QPoint
+
+    from mocap_app.gui.main_window import MainWindow
+    w = MainWindow(detector="blazepose", probe_cameras=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 860)
+    w.show()
+    qtbot.waitExposed(w)
+    try:
+        assert w.start_live(lambda: PacedVideoSource(sample_clip(), loop=True), "fake camera")
+        qtbot.waitUntil(lambda: w.last_live_result is not None, timeout=60_000)
+        view = w.frame_view
+        r = view._image_rect()
+        s = r.width() / view._image_size[0]
+        target = (1200.0, 700.0)                         # image pixels
+        pos = QPoint(round(r.left() + target[0] * s), round(r.top() + target[1] * s))
+        clicked = []
+        view.subject_clicked.connect(lambda x, y: clicked.append((x, y)))
+        qtbot.mouseClick(view, Qt.LeftButton, pos=pos)
+        assert len(clicked) == 1
+        np.testing.assert_allclose(clicked[0], target, atol=1.0 / s)
+        detector = w.live_runner.job.session.estimator.detector
+        qtbot.waitUntil(lambda: isinstance(detector.subject_choice, tuple), timeout=10_000)
+        np.testing.assert_allclose(detector.subject_choice, target, atol=1.0 / s)
+        assert "tracking the person" in w.statusBar().currentMessage()
+        assert w.errors == []
+    finally:
+        w.stop_live()
+        qtbot.waitUntil(lambda: w.mode == "idle", timeout=20_000)
+        w.close()
