@@ -1,10 +1,10 @@
 """Per-frame poses of a video for the motion-quality report, cached on disk.
 
-Until ``pipeline/offline.py`` exists, the report reads videos through the MediaPipe
-adapter directly: 2D keypoints, visibility and BlazePose's own world joints (the per-frame
-3D). The lifter, when its checkpoint is present, re-lifts the cached 2D keypoints.
-Results are cached in ``cache_dir()/report`` keyed by the file name, size and mtime, so a
-report can be re-run without re-detecting.
+Videos go through the offline pipeline (``pipeline.offline.process_video``: the MediaPipe
+detector, then the shipped lifter when ``models/lifter.pt`` exists, else MediaPipe's own
+world joints) with refinement off: the report refines them itself, stage by stage.
+Results are cached in ``cache_dir()/report``, keyed by the video (path, size, mtime) and
+the lifter file (path, mtime), so a report can be re-run without re-detecting.
 """
 from __future__ import annotations
 
@@ -14,55 +14,50 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.paths import cache_dir
-from .core.pose import FramePose, PoseSequence
+from .core.paths import cache_dir, models_dir
+from .core.pose import PoseSequence
 
 
-def _cache_file(path: Path) -> Path:
+def _lifter_key(lifter: str) -> str:
+    if lifter == "none":
+        return "none"
+    path = models_dir() / "lifter.pt" if lifter == "auto" else Path(lifter)
+    if not path.exists():
+        return "none" if lifter == "auto" else f"missing:{path}"
+    return f"{path.resolve()}|{path.stat().st_mtime_ns}"
+
+
+def _cache_file(path: Path, lifter: str) -> Path:
     st = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}"
+    digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{path.stem}_{key[:12]}.npz"
+    return folder / f"{path.stem}_{digest[:12]}.npz"
+
+
+def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
+                    use_cache: bool = True) -> tuple[PoseSequence, bool]:
+    """(the video's per-frame PoseSequence, whether the lifter made the 3D)."""
+    path = Path(path)
+    cached = _cache_file(path, lifter)
+    if use_cache and cached.exists():
+        d = np.load(cached)
+        seq = PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"],
+                           d["visibility"], d["valid"].astype(bool), float(d["fps"]),
+                           (int(d["image_size"][0]), int(d["image_size"][1])))
+        return seq, bool(d["lifted"])
+    from .pipeline.estimator import EstimatorConfig  # noqa: PLC0415
+    from .pipeline.offline import process_video  # noqa: PLC0415
+    result = process_video(path, EstimatorConfig(lifter=lifter))
+    seq, lifted = result.raw, bool(result.info.get("lifter"))
+    np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
+                        keypoints_2d=seq.keypoints_2d, visibility=seq.visibility,
+                        valid=seq.valid, fps=seq.fps, image_size=np.array(seq.image_size),
+                        lifted=lifted)
+    return seq, lifted
 
 
 def detect_video(path: str | os.PathLike, use_cache: bool = True) -> PoseSequence:
-    """Run the MediaPipe adapter over every frame of a video: a PoseSequence with
-    BlazePose's world joints (app axes, pelvis-relative) as the per-frame 3D."""
-    path = Path(path)
-    cached = _cache_file(path)
-    if use_cache and cached.exists():
-        d = np.load(cached)
-        return PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"], d["visibility"],
-                            d["valid"].astype(bool), float(d["fps"]),
-                            (int(d["image_size"][0]), int(d["image_size"][1])))
-    from .capture.video import VideoFileSource  # noqa: PLC0415  (OpenCV only when needed)
-    from .detect.mediapipe_pose import MediaPipePoseDetector  # noqa: PLC0415
-
-    frames: list[FramePose] = []
-    detector = MediaPipePoseDetector()
-    with VideoFileSource(path) as source:
-        size = (source.info.width, source.info.height)
-        for frame in source:
-            det = detector.detect(frame.image, frame.timestamp)
-            if det is None:
-                frames.append(FramePose(frame.index, frame.timestamp, size))
-                continue
-            kp, vis = det.app_keypoints()
-            frames.append(FramePose(frame.index, frame.timestamp, size, box=det.box,
-                                    keypoints_2d=kp, visibility=vis,
-                                    joints_3d=det.app_world_joints()))
-        fps = source.info.fps
-    detector.close()
-    seq = PoseSequence.from_frames(frames, fps)
-    np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
-                        keypoints_2d=seq.keypoints_2d, visibility=seq.visibility,
-                        valid=seq.valid, fps=seq.fps, image_size=np.array(seq.image_size))
-    return seq
-
-
-if __name__ == "__main__":  # pre-fill the cache: python -m mocap_app.report_detect FILES...
-    import sys
-    for arg in sys.argv[1:]:
-        s = detect_video(arg)
-        print(f"{arg}: {len(s)} frames, {int(s.valid.sum())} with a person")
+    """MediaPipe's own per-frame 3D (no lifter): what BASELINE.md measured."""
+    return per_frame_poses(path, lifter="none", use_cache=use_cache)[0]

@@ -1,5 +1,7 @@
 """Skeleton fitting (Dabral et al., sect. 5.1 step 4): one set of bone lengths per take,
-with every frame's bone directions kept.
+with every frame's bone directions kept; then (optionally, on by default) elbows and
+knees bent the wrong way are mirrored back to their legal side (``fix_illegal_hinges``,
+which changes those limbs' directions and only those).
 
 Lengths are a robust estimate (median) over confident frames. Left and right bones get
 the same length unless the take's data clearly says otherwise: the two medians differ by
@@ -21,6 +23,8 @@ class FittingOptions:
     min_visibility: float = 0.5        # both bone ends at least this visible to count a frame
     asymmetry_tolerance: float = 0.15  # relative L/R difference the data must show...
     asymmetry_consistency: float = 0.9  # ...in this fraction of confident frames, same side
+    fix_illegal_hinges: bool = True    # bend elbows/knees bent the wrong way back (below)
+    hinge_min_sine: float = 0.25       # only where the hinge plane is well defined
 
 
 #: For each bone index in BONES, the index of its mirror bone (itself for centre bones).
@@ -88,9 +92,56 @@ def apply_bone_lengths(joints: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+#: (base of the plane, proximal, hinge, distal chain, sign) as in quality.illegal_joint_angles
+_HINGES = (
+    (("left_shoulder", "right_shoulder"), "right_shoulder", "right_elbow",
+     ("right_wrist", "right_hand"), 1.0),
+    (("left_shoulder", "right_shoulder"), "left_shoulder", "left_elbow",
+     ("left_wrist", "left_hand"), -1.0),
+    (("left_hip", "right_hip"), "right_hip", "right_knee",
+     ("right_ankle", "right_heel", "right_toe"), -1.0),
+    (("left_hip", "right_hip"), "left_hip", "left_knee",
+     ("left_ankle", "left_heel", "left_toe"), 1.0),
+)
+
+
+def fix_illegal_hinges(joints: np.ndarray, min_sine: float = 0.25) -> np.ndarray:
+    """Elbows and knees bent the wrong way (Dabral et al.'s test, as in
+    ``quality.illegal_joint_angles``) are mirrored across their hinge plane: the forearm
+    (with the hand) or shin (with the foot) is reflected about the plane through the elbow
+    or knee, keeping every bone length. Reflection is continuous at the plane, so a limb
+    crossing it does not jump. Skipped where the plane is ill-defined (upper bone nearly
+    along the shoulder or hip line, sine below ``min_sine``). (..., 25, 3) -> same."""
+    from ..core.skeleton import J  # noqa: PLC0415
+    out = np.array(joints, dtype=np.float64, copy=True)
+    for (a, b), prox, hinge, chain, sign in _HINGES:
+        base = 0.5 * (out[..., J[a], :] + out[..., J[b], :])
+        upper_dir = out[..., J[prox], :] - base
+        upper = out[..., J[hinge], :] - out[..., J[prox], :]
+        n = np.cross(upper_dir, upper)
+        scale = np.linalg.norm(upper_dir, axis=-1) * np.linalg.norm(upper, axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sine = np.linalg.norm(n, axis=-1) / scale
+            unit = n / np.linalg.norm(n, axis=-1, keepdims=True)
+        first = out[..., J[chain[0]], :] - out[..., J[hinge], :]
+        d = np.einsum("...k,...k->...", unit, first)
+        bad = (sign * d < 0) & (sine > min_sine)
+        if not np.any(bad):
+            continue
+        for name in chain:
+            v = out[..., J[name], :] - out[..., J[hinge], :]
+            dv = np.einsum("...k,...k->...", unit, v)
+            mirrored = out[..., J[hinge], :] + v - 2.0 * dv[..., None] * unit
+            out[..., J[name], :] = np.where(bad[..., None], mirrored, out[..., J[name], :])
+    return out
+
+
 def fit_skeleton(joints: np.ndarray, visibility: np.ndarray | None = None,
                  valid: np.ndarray | None = None,
                  options: FittingOptions = FittingOptions()) -> tuple[np.ndarray, np.ndarray]:
     """Fit one skeleton to a take: (fitted joints (T, 25, 3), bone lengths (B,))."""
     lengths = estimate_bone_lengths(joints, visibility, valid, options)
-    return apply_bone_lengths(joints, lengths), lengths
+    fitted = apply_bone_lengths(joints, lengths)
+    if options.fix_illegal_hinges:
+        fitted = fix_illegal_hinges(fitted, options.hinge_min_sine)
+    return fitted, lengths

@@ -13,6 +13,7 @@ the target, so there is no pop.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,6 +38,7 @@ class ContactOptions:
     min_frames: int = 3               # shorter spans are dropped
     close_gaps: int = 2               # gaps up to this many frames are closed
     blend_frames: int = 4             # easing in/out either side of a span
+    ground_window_s: float = 2.0      # the floor is the feet's low level over this window
 
 
 def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -57,13 +59,25 @@ def _clean(mask: np.ndarray, min_frames: int, close_gaps: int) -> np.ndarray:
     return out
 
 
+def _local_ground(lowest: np.ndarray, ok: np.ndarray, window: int) -> np.ndarray:
+    """(T,) floor height under the person: a low percentile of the lowest foot point over a
+    sliding window, so steps, a stage or a tracking jump to another person do not put
+    every frame off the ground."""
+    from scipy.ndimage import percentile_filter  # noqa: PLC0415
+    frames = np.arange(len(lowest))
+    good = ok & np.isfinite(lowest)
+    if not good.any():
+        return np.zeros(len(lowest))
+    filled = np.interp(frames, frames[good], lowest[good])
+    return percentile_filter(filled, 10, size=max(3, window | 1), mode="nearest")
+
+
 def detect_contacts(world: np.ndarray, fps: float, valid: np.ndarray | None = None,
                     options: ContactOptions = ContactOptions(),
                     ground_height: float | None = None) -> np.ndarray:
     """(T, 2) bool contacts for (left, right) from world joints (T, 25, 3), Y up.
 
-    ``ground_height`` defaults to a low percentile of the feet's lowest points (Y = 0 once
-    the root trajectory has levelled the ground)."""
+    The floor is local (see ``_local_ground``) unless ``ground_height`` fixes it."""
     t = len(world)
     ok = np.isfinite(world).all(axis=(1, 2))
     if valid is not None:
@@ -73,10 +87,14 @@ def detect_contacts(world: np.ndarray, fps: float, valid: np.ndarray | None = No
     if options.mode == "always":
         return np.repeat(ok[:, None], 2, axis=1)
     out = np.zeros((t, 2), bool)
-    lows = [np.nanmin(world[:, leg[2:], 1], axis=1) for leg in LEGS]   # (T,) per side
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # all-NaN frames (nobody)
+        lows = [np.nanmin(world[:, leg[2:], 1], axis=1) for leg in LEGS]   # (T,) per side
     if ground_height is None:
-        both = np.concatenate([lo[ok] for lo in lows])
-        ground_height = float(np.percentile(both, 5)) if both.size else 0.0
+        ground = _local_ground(np.fmin(lows[0], lows[1]), ok,
+                               int(round(options.ground_window_s * fps)))
+    else:
+        ground = np.full(t, float(ground_height))
     for side, (hip, knee, ankle, heel, toe) in enumerate(LEGS):
         foot = world[:, [ankle, heel, toe], :].mean(axis=1)            # (T, 3)
         if ok.any() and not ok.all():   # bridge gaps so their neighbours get a speed
@@ -91,7 +109,7 @@ def detect_contacts(world: np.ndarray, fps: float, valid: np.ndarray | None = No
         v[1:-1] = np.minimum(step[:-1], step[1:])
         if t > 1:
             v[0], v[-1] = step[0], step[-1]
-        near = lows[side] - ground_height <= options.max_height_m
+        near = lows[side] - ground <= options.max_height_m
         slow = np.nan_to_num(v, nan=np.inf) <= options.max_speed_mps
         out[:, side] = _clean(near & slow & ok, options.min_frames, options.close_gaps)
     return out

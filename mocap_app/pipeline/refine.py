@@ -45,6 +45,8 @@ class RefinedResult:
     contacts: np.ndarray                  # (T, 2) bool (left, right); all False if off
     bone_lengths: np.ndarray | None       # (len(BONES),) metres when fitting ran
     options: RefineOptions
+    world_rotation: np.ndarray | None = None  # (3, 3) camera-aligned -> levelled world,
+                                              # when the root trajectory ran
 
 
 def load_refiner(causal: bool):
@@ -62,6 +64,7 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
     joints = np.array(seq.joints_3d, dtype=np.float64, copy=True)
     current = seq
     lengths = None
+    rotation = None
     contacts = np.zeros((len(seq), 2), bool)
     if not valid.any():
         return RefinedResult(seq, seq, stages, contacts, None, options)
@@ -84,21 +87,20 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
         root_opts = options.root or RootOptions(hfov_deg=options.hfov_deg)
         track = root_trajectory(joints, seq.keypoints_2d, seq.visibility, valid,
                                 seq.image_size, seq.fps, root_opts)
-        joints, roots = track.joints, track.root_positions
+        joints, roots, rotation = track.joints, track.root_positions, track.rotation
         current = replace(current, joints_3d=joints, root_positions=roots)
         stages["root"] = current
 
     contact_opts = options.contact or ContactOptions(mode=options.foot_contact)
     if contact_opts.mode != "never":
         world = joints + (roots[:, None, :] if roots is not None else 0.0)
-        ground = 0.0 if "root" in stages else None
-        contacts = detect_contacts(world, seq.fps, valid, contact_opts, ground)
+        contacts = detect_contacts(world, seq.fps, valid, contact_opts)
         pinned = pin_feet(world, contacts, contact_opts)
         joints = pinned - (roots[:, None, :] if roots is not None else 0.0)
         current = replace(current, joints_3d=joints)
         stages["contact"] = current
 
-    return RefinedResult(seq, current, stages, contacts, lengths, options)
+    return RefinedResult(seq, current, stages, contacts, lengths, options, rotation)
 
 
 def make_offline_refine(options: RefineOptions = RefineOptions(), refiner=None):

@@ -4,7 +4,8 @@ import pytest
 
 from mocap_app.core.skeleton import BONES, J, bone_lengths
 from mocap_app.pipeline import quality
-from mocap_app.pipeline.fitting import estimate_bone_lengths, fit_skeleton
+from mocap_app.pipeline.fitting import (FittingOptions, estimate_bone_lengths, fit_skeleton,
+                                        fix_illegal_hinges)
 from tests.pipeline.poses import rest_pose, rot_y
 
 
@@ -27,7 +28,7 @@ def _directions(seq):
 def test_fitting_keeps_directions_and_makes_lengths_constant_and_symmetric():
     seq = _noisy_take()
     assert quality.lr_asymmetry_mm(seq) > 5.0
-    fitted, lengths = fit_skeleton(seq)
+    fitted, lengths = fit_skeleton(seq, options=FittingOptions(fix_illegal_hinges=False))
     np.testing.assert_allclose(_directions(fitted), _directions(seq), atol=1e-12)
     np.testing.assert_allclose(bone_lengths(fitted), np.broadcast_to(lengths, (len(seq), len(BONES))),
                                atol=1e-12)
@@ -59,3 +60,21 @@ def test_left_right_differ_only_when_the_data_clearly_says_so():
         seq[:, J["left_wrist"]] = base[J["left_elbow"]] + d * (1 + extra / np.linalg.norm(d))
         lengths = estimate_bone_lengths(seq)
         assert (lengths[k] == pytest.approx(lengths[kr])) == expect_equal
+
+
+def test_illegal_hinges_are_mirrored_back_and_legal_ones_untouched():
+    pose = rest_pose()
+    bad = pose.copy()
+    for s in ("left", "right"):                  # knees bent forwards: illegal
+        for name in ("ankle", "heel", "toe"):
+            bad[J[f"{s}_{name}"], 2] += 0.25
+    seq = np.stack([pose, bad]) @ rot_y(35).T
+    assert quality.illegal_angles_pct(seq) == 25.0
+    fixed = fix_illegal_hinges(seq)
+    assert quality.illegal_angles_pct(fixed) == 0.0
+    np.testing.assert_array_equal(fixed[0], seq[0])
+    np.testing.assert_allclose(bone_lengths(fixed), bone_lengths(seq), atol=1e-12)
+    # the thigh is not moved, the shin now bends backwards by the same angle
+    np.testing.assert_array_equal(fixed[1, J["left_knee"]], seq[1, J["left_knee"]])
+    _, lengths = fit_skeleton(seq)
+    assert quality.illegal_angles_pct(fit_skeleton(seq)[0]) == 0.0

@@ -1,0 +1,262 @@
+"""``mocap report TAKE_OR_VIDEO``: the motion-quality report.
+
+For one take (a take folder or its ``poses.npz``; the raw per-frame poses are used) or a
+video (run through the offline pipeline), the refinement stages are applied cumulatively
+and left out one at a time, and each variant is measured with BASELINE.md's definitions
+(``pipeline/quality.py``): jitter (mm/frame^2), bone-length std, left/right asymmetry (mm),
+illegal elbow/knee angles (%, strict and 10 degree tolerance) and foot skate during
+contact (cm/frame). Writes ``report.json`` and two PNG figures into the output folder and
+prints a table.
+
+Foot skate is measured for every variant on the same contact spans (detected by the full
+pipeline) in the same levelled world frame, so the numbers compare.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .core.pose import PoseSequence
+from .core.skeleton import J, LIMB_JOINTS
+from .pipeline.quality import limb_bone_lengths_mm, quality_report
+from .pipeline.refine import RefineOptions, RefinedResult, load_refiner, refine_sequence
+
+METRICS = (("jitter_mm", "jitter (mm/frame²)"), ("bone_length_std_mm", "bone-length std (mm)"),
+           ("lr_asymmetry_mm", "L/R asymmetry (mm)"), ("illegal_angles_pct", "illegal angles (%)"),
+           ("illegal_angles_10deg_pct", "illegal > 10° (%)"),
+           ("foot_skate_cm", "foot skate in contact (cm/frame)"))
+
+
+def _variants(base: RefineOptions, have_bidir: bool, have_causal: bool) -> dict:
+    """Name -> (options, which refiner) for every variant of the report."""
+    off = replace(base, temporal=False, skeleton_fitting=False, root_trajectory=False,
+                  foot_contact="never")
+    v = {"per-frame (raw)": (off, None)}
+    if have_bidir:
+        v["+ temporal refiner"] = (replace(off, temporal=True), "bidir")
+    t = "bidir" if have_bidir else None
+    v["+ skeleton fitting"] = (replace(off, temporal=have_bidir, skeleton_fitting=True), t)
+    v["+ root trajectory"] = (replace(off, temporal=have_bidir, skeleton_fitting=True,
+                                      root_trajectory=True), t)
+    v["all stages (+ foot contact)"] = (replace(base, temporal=have_bidir), t)
+    if have_bidir:
+        v["all but temporal refiner"] = (replace(base, temporal=False), None)
+    v["all but skeleton fitting"] = (replace(base, temporal=have_bidir,
+                                             skeleton_fitting=False), t)
+    if have_causal:
+        v["live: causal refiner + fitting"] = (
+            replace(off, temporal=True, bidirectional=False, skeleton_fitting=True), "causal")
+    return v
+
+
+def _levelled(res: RefinedResult, full: RefinedResult) -> np.ndarray:
+    """A variant's pelvis-relative joints turned like the full pipeline's levelled world,
+    so that its feet can be measured on the full pipeline's root track and contacts."""
+    joints = res.refined.joints_3d
+    if res.world_rotation is None and full.world_rotation is not None:
+        joints = joints @ full.world_rotation.T
+    return joints
+
+
+def motion_report(seq: PoseSequence, options: RefineOptions = RefineOptions(),
+                  refiners: dict | None = None) -> tuple[dict, dict]:
+    """(JSON-ready report, {variant: RefinedResult}). ``refiners``: {"bidir": ...,
+    "causal": ...}; missing ones are loaded if shipped, else those variants are left out."""
+    refiners = dict(refiners or {})
+    for kind in ("bidir", "causal"):
+        if kind not in refiners:
+            try:
+                refiners[kind] = load_refiner(causal=kind == "causal")
+            except FileNotFoundError:
+                refiners[kind] = None
+    variants = _variants(options, refiners["bidir"] is not None,
+                         refiners["causal"] is not None)
+    results = {name: refine_sequence(seq, opts, refiners.get(kind) if kind else None)
+               for name, (opts, kind) in variants.items()}
+    full = results["all stages (+ foot contact)"]
+    valid = np.asarray(seq.valid, bool)
+    rows = {}
+    for name, res in results.items():
+        r = quality_report(_levelled(res, full), valid, full.refined.root_positions,
+                           full.contacts)
+        rows[name] = r.as_dict()
+    raw, best = rows["per-frame (raw)"], rows["all stages (+ foot contact)"]
+    report = {
+        "frames": len(seq), "frames_with_person": int(valid.sum()), "fps": seq.fps,
+        "image_size": list(seq.image_size),
+        "options": {"hfov_deg": options.hfov_deg, "foot_contact": options.foot_contact},
+        "refiners": {k: (None if m is None else
+                         {"window": m.window, "latency_frames": m.latency})
+                     for k, m in refiners.items()},
+        "contact_fraction": {"left": float(full.contacts[valid, 0].mean()),
+                             "right": float(full.contacts[valid, 1].mean())},
+        "variants": rows,
+        "checks": {
+            "jitter_ratio_all_vs_raw": best["jitter_mm"] / raw["jitter_mm"],
+            "jitter_at_least_halved": best["jitter_mm"] <= 0.5 * raw["jitter_mm"],
+            "illegal_angles_under_0.5pct": best["illegal_angles_pct"] < 0.5,
+            "lr_asymmetry_before_fitting_under_10mm": (
+                rows.get("+ temporal refiner", raw)["lr_asymmetry_mm"] < 10.0),
+            "lr_asymmetry_after_fitting_mm": best["lr_asymmetry_mm"],
+        },
+    }
+    return report, results
+
+
+def _plot(report: dict, results: dict, seq: PoseSequence, out_dir: Path, title: str) -> list[Path]:
+    import matplotlib  # noqa: PLC0415
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    names = list(report["variants"])
+    paths = []
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for ax, (key, label) in zip(axes.flat, METRICS):
+        vals = [report["variants"][n][key] for n in names]
+        ax.barh(range(len(names)), np.nan_to_num(vals), color="tab:blue")
+        ax.set_yticks(range(len(names)))
+        ax.set_yticklabels(names if ax in axes[:, 0] else [""] * len(names), fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(label, fontsize=10)
+        for i, v in enumerate(vals):
+            ax.text(np.nan_to_num(v), i, f" {v:.2f}" if np.isfinite(v) else " n/a",
+                    va="center", fontsize=7)
+    fig.suptitle(f"{title}: motion quality with and without each stage")
+    fig.tight_layout()
+    paths.append(out_dir / "quality_by_stage.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+
+    raw = results["per-frame (raw)"].refined.joints_3d
+    full = results["all stages (+ foot contact)"]
+    fin = full.refined.joints_3d
+    t = seq.timestamps
+    fig, axes = plt.subplots(4, 1, figsize=(12, 12), sharex=True)
+
+    def acc(x):
+        a = np.full(len(x), np.nan)
+        d = x[2:, LIMB_JOINTS] - 2 * x[1:-1, LIMB_JOINTS] + x[:-2, LIMB_JOINTS]
+        a[1:-1] = np.linalg.norm(d, axis=-1).mean(-1) * 1000
+        return a
+    axes[0].plot(t, acc(raw), lw=0.8, label="per-frame")
+    axes[0].plot(t, acc(fin), lw=0.8, label="all stages")
+    axes[0].set_ylabel("limb accel. (mm/frame²)")
+    axes[0].legend(fontsize=8)
+    lr, lf = limb_bone_lengths_mm(raw), limb_bone_lengths_mm(fin)
+    for k, name in ((2, "left thigh"), (6, "right thigh"), (1, "left forearm"), (5, "right forearm")):
+        axes[1].plot(t, lr[:, k], lw=0.8, label=f"{name} per-frame")
+    for k in (2, 1):
+        axes[1].plot(t, lf[:, k], lw=1.5, ls="--", label=f"{['', 'forearm', 'thigh'][k]} fitted")
+    axes[1].set_ylabel("bone length (mm)")
+    axes[1].legend(fontsize=7, ncol=3)
+    world = fin + (full.refined.root_positions[:, None] if full.refined.root_positions is not None else 0)
+    for side, (heel, toe), c in ((0, ("left_heel", "left_toe"), "tab:green"),
+                                 (1, ("right_heel", "right_toe"), "tab:red")):
+        h = world[:, [J[heel], J[toe]], 1].min(1)
+        axes[2].plot(t, h * 100, color=c, lw=0.8, label=["left", "right"][side] + " foot height")
+        axes[2].fill_between(t, 0, np.where(full.contacts[:, side], 3 + side * 3, np.nan),
+                             color=c, alpha=0.3, step="mid")
+    axes[2].set_ylabel("foot height (cm); bands = contact")
+    axes[2].legend(fontsize=8)
+    if full.refined.root_positions is not None:
+        r = full.refined.root_positions
+        for k, lab in enumerate("XYZ"):
+            axes[3].plot(t, r[:, k], lw=0.8, label=f"root {lab}")
+        axes[3].legend(fontsize=8)
+    axes[3].set_ylabel("root (m)")
+    axes[3].set_xlabel("time (s)")
+    fig.suptitle(f"{title}: over time")
+    fig.tight_layout()
+    paths.append(out_dir / "over_time.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    return paths
+
+
+def load_input(path: Path, lifter: str = "auto") -> tuple[PoseSequence, dict]:
+    """A take folder / poses.npz (its raw poses) or a video (offline pipeline)."""
+    if path.is_dir() or path.suffix == ".npz":
+        from .takes import load_take  # noqa: PLC0415
+        seq, meta = load_take(path, which="raw")
+        return seq, {"kind": "take", "name": meta.get("name", path.stem)}
+    from .report_detect import per_frame_poses  # noqa: PLC0415
+    seq, lifted = per_frame_poses(path, lifter)
+    return seq, {"kind": "video", "name": path.stem,
+                 "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
+
+
+def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+                 options: RefineOptions = RefineOptions(), lifter: str = "auto",
+                 plots: bool = True) -> dict:
+    path = Path(path)
+    seq, source = load_input(path, lifter)
+    if not np.asarray(seq.valid).any():
+        raise ValueError(f"no person in any frame of {path}")
+    report, results = motion_report(seq, options)
+    report = {"source": str(path), **source, **report}
+    out = Path(out_dir) if out_dir else Path(f"{path.stem}_report")
+    out.mkdir(parents=True, exist_ok=True)
+    if plots:
+        report["plots"] = [p.name for p in _plot(report, results, seq, out, path.stem)]
+    (out / "report.json").write_text(json.dumps(report, indent=1, default=float))
+    report["output_dir"] = str(out)
+    return report
+
+
+def format_table(report: dict) -> str:
+    lines = [f"| variant | {' | '.join(label for _, label in METRICS)} |",
+             "|---" * (len(METRICS) + 1) + "|"]
+    for name, row in report["variants"].items():
+        cells = [f"{row[k]:.2f}" if np.isfinite(row[k]) else "n/a" for k, _ in METRICS]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_report_command(sub) -> None:
+    """Register ``mocap report`` on the CLI's subparsers."""
+    p = sub.add_parser("report", help="motion-quality report (JSON + PNG) of a take or video")
+    p.add_argument("source", help="take folder, poses.npz, or a video file")
+    p.add_argument("-o", "--out-dir", help="output folder (default: SOURCE_report/)")
+    p.add_argument("--lifter", default="auto",
+                   help="for videos: 'auto' (shipped lifter if present), 'none' (MediaPipe's "
+                        "own 3D) or a checkpoint path")
+    p.add_argument("--hfov", type=float, default=RefineOptions().hfov_deg,
+                   help="camera horizontal field of view, degrees (default: %(default)s)")
+    p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--no-plots", action="store_true", help="JSON only")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> int:
+    from .capture.base import CaptureError  # noqa: PLC0415
+    from .cli import EXIT_INPUT, UserError  # noqa: PLC0415
+    path = Path(args.source)
+    if not path.exists():
+        raise UserError(f"not found: {path}", EXIT_INPUT)
+    options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock)
+    try:
+        report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots)
+    except CaptureError as exc:
+        raise UserError(str(exc), EXIT_INPUT) from None
+    except ValueError as exc:
+        raise UserError(str(exc), EXIT_INPUT) from None
+    except Exception as exc:  # takes package errors (damaged/not a take) are user errors
+        if type(exc).__name__ in ("TakeError", "NoPersonError"):
+            raise UserError(str(exc), EXIT_INPUT) from None
+        raise
+    print(f"{path.name}: {report['frames']} frames, {report['frames_with_person']} with a "
+          f"person -> {report['output_dir']}")
+    print(format_table(report))
+    c = report["checks"]
+    print(f"jitter all stages / per-frame: {c['jitter_ratio_all_vs_raw']:.2f}; "
+          f"L/R asymmetry after fitting: {c['lr_asymmetry_after_fitting_mm']:.3g} mm")
+    sys.stdout.flush()
+    return 0
