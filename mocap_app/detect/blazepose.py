@@ -115,6 +115,8 @@ class BlazePoseDetector:
         a point (x, y) in pixels (the person nearest to it), or a candidate returned by
         ``detect_people``."""
         if isinstance(choice, PersonCandidate):
+            # if its landmarks fail on the next frame, look again near where it stood
+            self.subject_choice = (float(choice.center[0]), float(choice.center[1]))
             self.reset()
             self._pending = choice
             return
@@ -231,7 +233,8 @@ class BlazePoseDetector:
                          visibility=res.visibility[:NUM_BODY],
                          world_landmarks=res.world_landmarks[:NUM_BODY],
                          score=res.presence,
-                         heatmaps=res.heatmaps[:, :, :NUM_BODY] if self.keep_heatmaps else None,
+                         heatmaps=(np.ascontiguousarray(res.heatmaps[:, :, :NUM_BODY])
+                                   if self.keep_heatmaps else None),
                          roi=res.roi)
 
 
