@@ -74,7 +74,40 @@ class ExportJob(Job):
         return export_take(*self.args)
 
 
-def render_skeleton_preview(joints: np.ndarray, size=(360, 240)) -> QImage:
+class BlenderPreviewJob(Job):
+    """The export as Blender shows it: the take written as BVH with the dialog's options
+    to a temporary file, one frame rendered by ``export.blender.render_preview``."""
+
+    def __init__(self, folder, options, frame: int, foot_locking, size=(300, 400)):
+        super().__init__()
+        self.args = (Path(folder), options, frame, foot_locking, size)
+
+    def work(self):
+        import tempfile
+        from dataclasses import replace
+
+        from ..export.blender import render_preview
+        folder, options, frame, foot_locking, size = self.args
+        tmp = Path(tempfile.mkdtemp(prefix="mocap_preview_"))
+        bvh = export_take(folder, tmp / "preview.bvh", replace(options, format="bvh"),
+                          foot_locking)
+        # Blender counts frames from 1; a prepended T-pose frame shifts the take by one
+        blender_frame = frame + 1 + (1 if getattr(options, "tpose_frame", False) else 0)
+        return render_preview(bvh, tmp / "preview.png", frame=blender_frame, size=size)
+
+
+def blender_available() -> bool:
+    try:
+        from ..export.blender import blender_available as available
+    except ImportError:
+        return False
+    try:
+        return bool(available())
+    except Exception:
+        return False
+
+
+def render_skeleton_preview(joints: np.ndarray, size=(360, 300)) -> QImage:
     """Front (X-Y) and side (Z-Y) views of one pose, drawn with QPainter: what the export
     will hold at that frame, without starting Blender."""
     w, h = size
@@ -151,7 +184,18 @@ class ExportDialog(QDialog):
         self.preview_frame.setRange(0, max(0, len(self.seq) - 1))
         self.preview_frame.setValue(int(np.argmax(self.seq.valid)) if len(self.seq) else 0)
         self.preview = QLabel()
-        self.preview.setMinimumSize(360, 240)
+        self.preview.setMinimumSize(360, 300)
+        self.preview.setAlignment(Qt.AlignCenter)
+        self.blender_button = QPushButton("Render in Blender")
+        self.blender_button.setToolTip("render the preview frame as Blender imports the "
+                                       "export (takes a few seconds)")
+        self.blender_button.setEnabled(blender_available())
+        if not self.blender_button.isEnabled():
+            self.blender_button.setToolTip("Blender (bpy) is not installed: the preview is "
+                                           "drawn by the app")
+        self.blender_button.clicked.connect(self.render_in_blender)
+        self.preview_runner: JobRunner | None = None
+        self.preview_source = "app"
         self.path = QLineEdit()
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)
@@ -178,7 +222,10 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addLayout(form, 1)
-        top.addWidget(self.preview)
+        right = QVBoxLayout()
+        right.addWidget(self.preview, 1)
+        right.addWidget(self.blender_button)
+        top.addLayout(right)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -234,6 +281,37 @@ class ExportDialog(QDialog):
         joints = self.seq.joints_3d[i] if len(self.seq) else None
         self.preview_image = render_skeleton_preview(joints)
         self.preview.setPixmap(QPixmap.fromImage(self.preview_image))
+        self.preview_source = "app"
+
+    def render_in_blender(self) -> None:
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self._failed(str(exc))
+            return
+        if self.preview_runner is not None:
+            self.preview_runner.shutdown()
+        self.blender_button.setEnabled(False)
+        self.status.setText("rendering the preview in Blender…")
+        job = BlenderPreviewJob(self.folder, options, self.preview_frame.value(),
+                                self.foot_locking.currentData())
+        job.done.connect(self._preview_rendered)
+        job.failed.connect(lambda m: (self.blender_button.setEnabled(True),
+                                      self._failed(f"Blender preview: {m}")))
+        self.preview_runner = JobRunner(job, "blender-preview")
+        self.preview_runner.start()
+
+    def _preview_rendered(self, png) -> None:
+        self.blender_button.setEnabled(True)
+        image = QImage(str(png))
+        if image.isNull():
+            self._failed(f"Blender preview: no image in {png}")
+            return
+        self.preview_image = image.scaled(360, 300, Qt.KeepAspectRatio,
+                                          Qt.SmoothTransformation)
+        self.preview.setPixmap(QPixmap.fromImage(self.preview_image))
+        self.preview_source = "blender"
+        self.status.setText("preview rendered by Blender")
 
     # -- export --
     def options(self):
@@ -277,7 +355,8 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         self.status.setText(f"<span style='color:#e05050'>Export failed: {message}</span>")
 
-    def done(self, result: int) -> None:   # QDialog.done: closing waits for the worker
-        if self.runner is not None:
-            self.runner.shutdown()
+    def done(self, result: int) -> None:   # QDialog.done: closing waits for the workers
+        for runner in (self.runner, self.preview_runner):
+            if runner is not None:
+                runner.shutdown()
         super().done(result)

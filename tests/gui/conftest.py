@@ -43,8 +43,16 @@ def window(qtbot):
 
 @pytest.fixture
 def screenshot(artifacts_dir):
-    def save(widget, name: str) -> Path:
+    def save(widget, name: str, whole_screen: bool = False) -> Path:
+        """``whole_screen``: the X screen, so message boxes over the window show too."""
         path = artifacts_dir / f"{name}.png"
-        assert widget.grab().save(str(path)), f"could not save {path}"
+        if whole_screen:
+            from PySide6.QtGui import QGuiApplication
+            screen = QGuiApplication.primaryScreen()
+            g = widget.frameGeometry()
+            image = screen.grabWindow(0, g.x(), g.y(), g.width(), g.height())
+        else:
+            image = widget.grab()
+        assert image.save(str(path)), f"could not save {path}"
         return path
     return save

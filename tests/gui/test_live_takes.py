@@ -60,6 +60,16 @@ def test_record_take_from_fake_camera_and_export_bvh(qtbot, window, takes_root, 
     out = tmp_path / "walk_A.bvh"
     dialog.path.setText(str(out))
     screenshot(dialog, "export_dialog")
+    # the preview as Blender imports the export (when bpy is installed)
+    from mocap_app.gui.export_dialog import blender_available
+    assert dialog.blender_button.isEnabled() == blender_available()
+    if blender_available():
+        dialog.blender_button.click()
+        qtbot.waitUntil(lambda: dialog.preview_source == "blender"
+                        or dialog.last_error is not None, timeout=120_000)
+        assert dialog.last_error is None, dialog.last_error
+        assert not dialog.preview_image.isNull()
+        screenshot(dialog, "export_dialog_blender_preview")
     dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.exported is not None or dialog.last_error is not None,
                     timeout=60_000)
@@ -99,7 +109,7 @@ def test_camera_failing_mid_take_keeps_the_take(qtbot, window, screenshot):
     assert window.errors and window.errors[-1][0] == "Camera lost"
     assert str(folder) in window.errors[-1][1]
     qtbot.wait(200)
-    screenshot(window, "main_window_camera_lost")
+    screenshot(window, "main_window_camera_lost", whole_screen=True)
     seq, meta = load_take(folder)
     assert meta["status"] == "stopped"
     assert 0 < len(seq) <= 60
