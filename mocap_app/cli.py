@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output animation file (.bvh)")
     p.add_argument("--json", help="also write per-frame joints with confidence as JSON")
     p.add_argument("--take-dir", help="also save the result as a take folder")
-    p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "mediapipe"),
+    p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "blazepose"),
                    help="person detector (default: %(default)s)")
     p.add_argument("--lifter", default="auto",
                    help="'auto' (shipped lifter if present), 'none' (detector's 3D) or a path")

@@ -12,7 +12,7 @@ from ..detect.base import PersonDetector
 
 @dataclass(frozen=True)
 class EstimatorConfig:
-    detector: str = "mediapipe"     # which person detector (see detect.make_detector)
+    detector: str = "blazepose"     # which person detector (see detect.make_detector)
     lifter: str = "auto"            # "auto": the shipped lifter if present; "none": the
                                     # detector's own 3D (MediaPipe world landmarks)
     keep_heatmaps: bool = False     # keep the lifter's marginal heatmaps (GUI)

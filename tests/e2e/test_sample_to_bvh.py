@@ -59,10 +59,11 @@ def test_forward_kinematics_of_the_file_equals_the_pipeline_joints(processed):
     assert len(frames) >= 4
     err_cm = np.abs(got[frames] - expected[frames]).max()
     assert err_cm < 0.1, f"FK differs from the pipeline's joints by {err_cm:.3f} cm"
-    # and the rig's joints are the pipeline's 3D joints (scaled to cm) in direction:
-    # the head is above the hips, the feet below
+    # the man stands on the box until about frame 150 (then he backflips off it):
+    # there the head is well above the hips in the file, as a Y-up BVH must have it
     hips, head = names.index("Hips"), names.index("Head")
-    assert np.all(got[frames, head, 1] > got[frames, hips, 1] + 30)
+    upright = [f for f in frames if f <= 150]
+    assert np.all(got[upright, head, 1] > got[upright, hips, 1] + 30)
 
 
 def test_json_has_joints_with_confidence(processed):
