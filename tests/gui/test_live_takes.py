@@ -152,3 +152,20 @@ def test_click_on_the_picture_picks_the_subject_to_track(qtbot):
         w.stop_live()
         qtbot.waitUntil(lambda: w.mode == "idle", timeout=20_000)
         w.close()
+
+
+def test_closing_the_window_while_recording_keeps_the_take(qtbot, takes_root):
+    from mocap_app.gui.main_window import MainWindow
+    w = MainWindow(probe_cameras=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.start_live(lambda: PacedVideoSource(sample_clip(), loop=True), "fake camera")
+    w.toggle_recording(True)
+    qtbot.waitUntil(lambda: w.recording_folder is not None
+                    and w.live_runner.job.status.recording_frames >= 5, timeout=60_000)
+    folder = w.recording_folder
+    w.close()                       # stop requested, thread quit and waited for
+    assert w.live_runner is None
+    seq, meta = load_take(folder)
+    assert meta["status"] == "complete" and len(seq) >= 5
