@@ -224,9 +224,11 @@ class OfflineImportJob(Job):
         if self.stop_event.is_set():
             raise _Cancelled()
         folder = unique_take_folder(self.takes_root, self.take_name or self.video.stem)
+        info = dict(result.info)
+        lifter_loaded = bool(info.pop("lifter", False))
         save_offline_take(folder, result, parameters={
-            "detector": self.config.detector, "lifter": self.config.lifter,
-            "refinement": note, **result.info})
+            **info, "detector": self.config.detector, "lifter": self.config.lifter,
+            "lifter_loaded": lifter_loaded, "refinement": note})
         return ImportResult(folder, result.frames, result.frames_with_person,
                             result.seconds, note)
 

@@ -57,3 +57,38 @@ def screenshot(artifacts_dir):
         assert image.save(str(path)), f"could not save {path}"
         return path
     return save
+
+
+@pytest.fixture
+def lifter_models(tmp_path, monkeypatch) -> Path:
+    """A models folder whose lifter.pt is the real MargiPose network with untrained
+    (seeded) weights, saved and loaded through the real checkpoint code, so the heatmap
+    path runs end to end before trained weights ship. The shipped refiners are copied
+    beside it."""
+    import shutil
+
+    import torch
+
+    from mocap_app.core.paths import models_dir
+    from mocap_app.lift.checkpoint import save_checkpoint
+    from mocap_app.lift.margipose import MargiPose, MargiPoseConfig
+    shipped = models_dir()
+    folder = tmp_path / "models"
+    folder.mkdir()
+    torch.manual_seed(0)
+    model = MargiPose(MargiPoseConfig()).eval()
+    save_checkpoint(folder / "lifter.pt", model, "margipose", {"scale_per_height": 0.79})
+    for name in ("refiner_bidir.pt", "refiner_causal.pt"):
+        if (shipped / name).is_file():
+            shutil.copy(shipped / name, folder / name)
+    monkeypatch.setenv("MOCAP_APP_MODELS", str(folder))
+    return folder
+
+
+@pytest.fixture
+def no_lifter_models(tmp_path, monkeypatch) -> Path:
+    """A models folder with no lifter.pt (the app must say there are no heatmaps)."""
+    folder = tmp_path / "models_without_lifter"
+    folder.mkdir()
+    monkeypatch.setenv("MOCAP_APP_MODELS", str(folder))
+    return folder
