@@ -33,11 +33,14 @@ class FrameView(QWidget):
         self.frame_index: int | None = None
         self.message = "Open a video (File > Open) or start a camera"
         self.tracked = True
+        self.others: tuple = ()     # boxes of everyone seen (click one to track)
 
     # -- data in --
     def show_frame(self, image: np.ndarray | None, index: int | None = None,
-                   keypoints=None, visibility=None, box=None) -> None:
-        """``image`` BGR (H, W, 3); keypoints (J, 2) pixels of that image."""
+                   keypoints=None, visibility=None, box=None, others=()) -> None:
+        """``image`` BGR (H, W, 3); keypoints (J, 2) pixels of that image; ``others``
+        boxes of everyone the detector sees (drawn dashed: click one to track it)."""
+        self.others = tuple(others)
         if image is not None:
             h, w = image.shape[:2]
             # no copy, no colour conversion: Qt reads the BGR buffer and scales it while
@@ -95,6 +98,12 @@ class FrameView(QWidget):
         def pt(x, y):
             return QPointF(r.left() + x * s, r.top() + y * s)
         painter.setRenderHint(QPainter.Antialiasing, True)
+        painter.setClipRect(r)
+        for x0, y0, x1, y1 in self.others:
+            painter.setPen(QPen(QColor(200, 200, 200, 170), 1, Qt.DashLine))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRect(QRectF(pt(x0, y0), pt(x1, y1)))
+        painter.setClipping(False)
         if self.box is not None and np.isfinite(self.box).all():
             x0, y0, x1, y1 = self.box
             pen = QPen(QColor(60, 220, 90), 2)

@@ -155,8 +155,14 @@ class MainWindow(QMainWindow):
         for w in (self.progress, self.eta_label, self.cancel_button):
             w.setVisible(False)
             sb.addPermanentWidget(w)
-        for w in (self.mode_label, self.capture_label, self.processing_label,
-                  self.latency_label, self.dropped_label, self.device_label):
+        fm = self.fontMetrics()
+        for w, widest in ((self.mode_label, None), (self.capture_label, "capture 000.0 fps"),
+                          (self.processing_label, "processing 000.0 fps"),
+                          (self.latency_label, "latency 0000 ms"),
+                          (self.dropped_label, "dropped 000000"),
+                          (self.device_label, "device CUDA")):
+            if widest:   # fixed widths: numbers changing 30 times a second do not jiggle
+                w.setMinimumWidth(fm.horizontalAdvance(widest) + 8)
             sb.addPermanentWidget(w)
 
     def _connect(self) -> None:
@@ -551,8 +557,12 @@ class MainWindow(QMainWindow):
             if r is not None:
                 self.last_live_result = r
                 pose = r.pose
+                st = self.live_runner.job.status if self.live_runner is not None else None
+                # boxes found up to a second ago still mark the people (they move little)
+                others = st.people if st is not None and \
+                    r.frame.index - st.people_frame <= 30 else ()
                 self.frame_view.show_frame(r.frame.image, r.frame.index, pose.keypoints_2d,
-                                           pose.visibility, pose.box)
+                                           pose.visibility, pose.box, others)
                 joints = r.refined_joints if r.refined_joints is not None else pose.joints_3d
                 self._show_3d_throttled(joints, pose.root_position)
                 if pose.heatmaps is not None:

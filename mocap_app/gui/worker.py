@@ -267,6 +267,8 @@ class LiveStatus:
     dropped: int = 0
     recording_frames: int = 0
     device: str = "CPU"
+    people: tuple = ()           # ((x0, y0, x1, y1), ...) everyone the detector sees
+    people_frame: int = -1       # the frame those boxes were found in
 
 
 @dataclass(frozen=True)
@@ -420,6 +422,33 @@ class LiveJob(Job):
         self.recording_changed.emit(None)
         self.progress.emit(("recording_error", message))
 
+    PEOPLE_EVERY = 15   # frames between whole-frame "who is there" passes (~0.5 s)
+
+    def _find_people(self, result) -> None:
+        """Everyone in the frame, now and then, so the view can show whom a click would
+        pick (one whole-frame detector pass, no landmarks: a few ms every 15 frames)."""
+        self._people_count = getattr(self, "_people_count", 0) + 1
+        if self._people_count % self.PEOPLE_EVERY != 1:
+            return
+        detector = getattr(self.session.estimator, "detector", None)
+        find = getattr(detector, "detect_people", None)
+        if find is None:
+            return
+        try:
+            people = find(result.frame.image, tiles=False, verify=False)
+        except Exception:
+            return
+        h, w = result.frame.image.shape[:2]
+        boxes = []
+        for c in people:
+            # the detector's body circle (centre at the hips, radius about half the
+            # height) as an upright box about half as wide as tall, inside the frame
+            (cx, cy), r = c.center, c.radius
+            boxes.append((max(0.0, cx - 0.45 * r), max(0.0, cy - r),
+                          min(float(w), cx + 0.45 * r), min(float(h), cy + r)))
+        self.status.people_frame = result.frame.index
+        self.status.people = tuple(boxes)
+
     def _on_result(self, result) -> None:
         session = self.session
         self.results.put(result)
@@ -437,6 +466,7 @@ class LiveJob(Job):
         s.dropped = result.dropped
         rec = session.recorder
         s.recording_frames = rec.frames if rec is not None else 0
+        self._find_people(result)
         if self._recording_folder is not None and rec is None:
             # the session stopped the take itself (disk full): tell the GUI
             self.recording_changed.emit(None)

@@ -119,7 +119,7 @@ def test_camera_failing_mid_take_keeps_the_take(qtbot, window, screenshot):
     assert window.source_panel.live_button.isEnabled()
 
 
-def test_click_on_the_picture_picks_the_subject_to_track(qtbot):
+def test_click_on_the_picture_picks_the_subject_to_track(qtbot, screenshot):
     """A click on the frame view reaches the BlazePose detector as the image pixel under
     the cursor (the detector then follows the person nearest to it)."""
     from PySide6.QtCore import QPoint
@@ -134,6 +134,12 @@ def test_click_on_the_picture_picks_the_subject_to_track(qtbot):
         assert w.start_live(lambda: PacedVideoSource(sample_clip(), loop=True), "fake camera")
         qtbot.waitUntil(lambda: w.last_live_result is not None, timeout=60_000)
         view = w.frame_view
+        # everyone in the picture is outlined, so the user sees whom a click can pick
+        # (the sample clip has two people: a man on the shed and a woman walking)
+        qtbot.waitUntil(lambda: len(view.others) >= 1, timeout=20_000)
+        for x0, y0, x1, y1 in view.others:
+            assert 0 <= (x0 + x1) / 2 <= 1768 and 0 <= (y0 + y1) / 2 <= 994 and x1 > x0
+        screenshot(w, "main_window_live_people")
         r = view._image_rect()
         s = r.width() / view._image_size[0]
         target = (1200.0, 700.0)                         # image pixels
