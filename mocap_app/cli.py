@@ -112,13 +112,14 @@ def cmd_process(args) -> int:
             sys.stderr.write("\n")
     from .export import export_sequence
     from .export.blender import BlenderError
+    from .takes import TakeError
     try:
         export_sequence(result.refined, out, options)
         if args.json:
             _write_json(result, Path(args.json))
         if args.take_dir:
             _save_take(result, Path(args.take_dir), config)
-    except BlenderError as exc:
+    except (BlenderError, TakeError) as exc:
         raise UserError(str(exc), EXIT_OUTPUT) from None
     except OSError as exc:
         raise UserError(f"could not write output: {exc.strerror or exc} ({exc.filename or out})",
@@ -175,16 +176,9 @@ def _write_json(result, path: Path) -> None:
 
 
 def _save_take(result, folder: Path, config) -> None:
-    from .takes import save_sequences
-    from .takes.take import _atomic_json, _now
-    folder.mkdir(parents=True, exist_ok=True)
-    save_sequences(folder / "poses.npz", result.raw, result.refined)
-    _atomic_json(folder / "take.json", {
-        "version": 1, "name": folder.name, "created": _now(), "source": result.source,
-        "fps": result.raw.fps, "image_size": list(result.raw.image_size),
-        "frame_count": result.frames, "status": "complete",
-        "parameters": {"detector": config.detector, "lifter": config.lifter,
-                       **result.info}})
+    from .takes import save_offline_take
+    save_offline_take(folder, result, {"detector": config.detector, "lifter": config.lifter,
+                                       **result.info})
 
 
 def build_parser() -> argparse.ArgumentParser:

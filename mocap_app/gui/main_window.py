@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
         on = (self.recording_folder is None) if on is None else on
         job = self.live_runner.job
         if on and self.recording_folder is None:
-            from .takes_io import unique_take_folder
+            from ..takes.manage import unique_take_folder
             folder = unique_take_folder(self.takes_root, "take")
             self.takes_root.mkdir(parents=True, exist_ok=True)
             job.request_recording(folder, {"detector": self.config.detector,
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
     def open_take(self, folder) -> bool:
         """Play a take back: its video, skeleton and heatmaps in sync on the timeline."""
         from ..takes import TakeError, load_take
-        from .takes_io import take_video
+        from ..takes.manage import take_video
         if self._busy("play a take"):
             return False
         folder = Path(folder)

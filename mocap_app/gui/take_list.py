@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel, QListWidget,
                                QWidget)
 
 from ..takes import TakeError, find_takes
-from .takes_io import delete_take, rename_take
+from ..takes.manage import delete_take, rename_take
 
 FOLDER_ROLE = Qt.UserRole
 

@@ -201,7 +201,7 @@ class OfflineImportJob(Job):
     def work(self) -> ImportResult:
         from ..pipeline.estimator import PoseEstimator
         from ..pipeline.offline import Cancelled, process_video
-        from .takes_io import save_offline_take, unique_take_folder
+        from ..takes.manage import save_offline_take, unique_take_folder
 
         estimator = PoseEstimator(self.config)
         est = _PreviewEstimator(estimator, self.preview) if self.preview else estimator
@@ -244,7 +244,7 @@ class ReprocessJob(Job):
 
     def work(self) -> str:
         from ..takes import load_take
-        from .takes_io import store_refined
+        from ..takes.manage import store_refined
         refine, note = make_refine(True)
         if refine is None:
             raise RuntimeError("re-processing needs pipeline.refine, which is not installed "

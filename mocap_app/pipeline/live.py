@@ -194,6 +194,9 @@ class LiveSession:
                 self._process(frame, arrived)
         finally:
             self.slot.closed = True
+            # let the reader see `closed` and leave the source before it is closed
+            # (closing a decoder another thread is reading aborts FFmpeg)
+            self._reader.join(timeout=2.0)
             try:
                 self.source.close()
             except Exception:

@@ -1,6 +1,5 @@
-"""Take-folder chores the GUI needs beyond ``mocap_app.takes`` (saving an imported video as
-a take, renaming, deleting). Plain Python, no Qt; the folder layout is the takes
-package's (take.json + poses.npz)."""
+"""Take-folder chores shared by the GUI and the CLI: saving an imported video as a take
+(atomically), storing re-processed poses, renaming, deleting."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -10,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..takes import TakeError, save_sequences
+from .take import TakeError, save_sequences
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
