@@ -81,14 +81,17 @@ class WebcamSource:
                 self._lock.release()
 
 
-def list_cameras(max_devices: int = 8) -> list[SourceInfo]:
-    """Cameras that open and deliver a frame, with what each delivers."""
+def list_cameras(max_devices: int = 8, stop=None) -> list[tuple[int, SourceInfo]]:
+    """Cameras that open and deliver a frame: (device index, what it delivers).
+    ``stop`` (a threading.Event) ends the probe early."""
     found = []
     for dev in range(max_devices):
+        if stop is not None and stop.is_set():
+            break
         try:
-            src = WebcamSource(dev, None, None, None)
-        except CaptureError:
+            src = WebcamSource(dev, None, None, None, max_failed_reads=3)
+        except Exception:  # CaptureError, or a driver error: not a usable camera
             continue
-        found.append(src.info)
+        found.append((dev, src.info))
         src.close()
     return found

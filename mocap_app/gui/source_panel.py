@@ -18,21 +18,8 @@ class CameraListJob(Job):
         self.max_devices = max_devices
 
     def work(self):
-        from ..capture.base import CaptureError
-        from ..capture.webcam import WebcamSource
-        found = []
-        for dev in range(self.max_devices):
-            if self.stop_event.is_set():
-                break
-            try:
-                src = WebcamSource(dev, None, None, None, max_failed_reads=3)
-            except CaptureError:
-                continue
-            except Exception:
-                continue
-            found.append((dev, src.info))
-            src.close()
-        return found
+        from ..capture.webcam import list_cameras
+        return list_cameras(self.max_devices, self.stop_event)
 
 
 class SourcePanel(QWidget):
