@@ -260,3 +260,45 @@ def cmd_report(args) -> int:
           f"L/R asymmetry after fitting: {c['lr_asymmetry_after_fitting_mm']:.3g} mm")
     sys.stdout.flush()
     return 0
+
+
+#: BASELINE.md's MediaPipe figures per clip: jitter, bone std, L/R asymmetry (mm), illegal %.
+BASELINE = {"sports2d_walk": (62.0, 31.4, 23.6, 7.7), "hybrik_taiji": (32.9, 19.1, 19.5, 0.2),
+            "stgcn_taichi": (14.4, 22.1, 22.1, 25.7),
+            "stgcn_clean_and_jerk": (13.8, 15.1, 12.4, 6.8), "ntu_drink": (1.6, 10.6, 23.2, 0.0)}
+
+
+def summary_table(reports: dict) -> str:
+    """Markdown: per clip, BASELINE.md's MediaPipe row, our per-frame output, after the
+    temporal refiner only, and after all stages."""
+    lines = ["| clip | frames | variant | jitter mm/f² | bone std mm | L/R asym mm | "
+             "illegal % | illegal >10° % | foot skate cm/f |", "|---" * 9 + "|"]
+    for name, rep in reports.items():
+        base = BASELINE.get(name)
+        if base:
+            lines.append(f"| {name} | {rep['frames']} | BASELINE.md (MediaPipe) | {base[0]} | "
+                         f"{base[1]} | {base[2]} | {base[3]} | | |")
+        for v in ("per-frame (raw)", "+ temporal refiner", "all stages (+ foot contact)",
+                  "live: causal refiner + fitting"):
+            if v not in rep["variants"]:
+                continue
+            r = rep["variants"][v]
+            skate = f"{r['foot_skate_cm']:.2f}" if np.isfinite(r["foot_skate_cm"]) else "n/a"
+            lines.append(f"| {name} | {rep['frames']} | {v} | {r['jitter_mm']:.1f} | "
+                         f"{r['bone_length_std_mm']:.1f} | {r['lr_asymmetry_mm']:.2f} | "
+                         f"{r['illegal_angles_pct']:.2f} | {r['illegal_angles_10deg_pct']:.2f} | "
+                         f"{skate} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":   # python -m mocap_app.report OUT_DIR VIDEO... (docs/QUALITY.md)
+    out_root = Path(sys.argv[1])
+    reports = {}
+    for video in sys.argv[2:]:
+        stem = Path(video).stem
+        reports[stem] = write_report(video, out_root / stem)
+        print(f"{stem}: done", file=sys.stderr)
+    print(summary_table(reports))
+    ratios = [r["checks"]["jitter_ratio_all_vs_raw"] for r in reports.values()]
+    print(f"\njitter all stages / per-frame: " +
+          ", ".join(f"{k} {r:.2f}" for k, r in zip(reports, ratios)))

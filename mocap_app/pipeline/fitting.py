@@ -21,10 +21,11 @@ from ..core.skeleton import BONES, LEFT_RIGHT_PAIRS, NUM_JOINTS, PARENTS
 @dataclass(frozen=True)
 class FittingOptions:
     min_visibility: float = 0.5        # both bone ends at least this visible to count a frame
-    asymmetry_tolerance: float = 0.15  # relative L/R difference the data must show...
+    asymmetry_tolerance: float = 0.25  # relative L/R difference the data must show...
     asymmetry_consistency: float = 0.9  # ...in this fraction of confident frames, same side
     fix_illegal_hinges: bool = True    # bend elbows/knees bent the wrong way back (below)
-    hinge_min_sine: float = 0.25       # only where the hinge plane is well defined
+    hinge_min_sine: float = 0.1        # only where the hinge plane is defined (full fix
+                                       # from twice this sine up, eased in between)
 
 
 #: For each bone index in BONES, the index of its mirror bone (itself for centre bones).
@@ -105,13 +106,15 @@ _HINGES = (
 )
 
 
-def fix_illegal_hinges(joints: np.ndarray, min_sine: float = 0.25) -> np.ndarray:
+def fix_illegal_hinges(joints: np.ndarray, min_sine: float = 0.1) -> np.ndarray:
     """Elbows and knees bent the wrong way (Dabral et al.'s test, as in
     ``quality.illegal_joint_angles``) are mirrored across their hinge plane: the forearm
     (with the hand) or shin (with the foot) is reflected about the plane through the elbow
     or knee, keeping every bone length. Reflection is continuous at the plane, so a limb
-    crossing it does not jump. Skipped where the plane is ill-defined (upper bone nearly
-    along the shoulder or hip line, sine below ``min_sine``). (..., 25, 3) -> same."""
+    crossing it does not jump. Where the plane is ill-defined (upper bone nearly along the
+    shoulder or hip line: sine below ``min_sine``) nothing changes, and the fix eases in up
+    to twice that sine, so switching it on does not make the limb jump either.
+    (..., 25, 3) -> same."""
     from ..core.skeleton import J  # noqa: PLC0415
     out = np.array(joints, dtype=np.float64, copy=True)
     for (a, b), prox, hinge, chain, sign in _HINGES:
@@ -125,14 +128,21 @@ def fix_illegal_hinges(joints: np.ndarray, min_sine: float = 0.25) -> np.ndarray
             unit = n / np.linalg.norm(n, axis=-1, keepdims=True)
         first = out[..., J[chain[0]], :] - out[..., J[hinge], :]
         d = np.einsum("...k,...k->...", unit, first)
-        bad = (sign * d < 0) & (sine > min_sine)
-        if not np.any(bad):
+        # 0: untouched, 1: mirrored; eased in over sine min_sine .. 2 min_sine
+        g = np.where(sign * d < 0, np.clip((sine - min_sine) / max(min_sine, 1e-9), 0, 1), 0)
+        g = np.nan_to_num(g)
+        if not np.any(g > 0):
             continue
         for name in chain:
             v = out[..., J[name], :] - out[..., J[hinge], :]
             dv = np.einsum("...k,...k->...", unit, v)
-            mirrored = out[..., J[hinge], :] + v - 2.0 * dv[..., None] * unit
-            out[..., J[name], :] = np.where(bad[..., None], mirrored, out[..., J[name], :])
+            w = v - 2.0 * (g * dv)[..., None] * unit
+            length = np.linalg.norm(v, axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = w * (length / np.linalg.norm(w, axis=-1, keepdims=True))
+            moved = out[..., J[hinge], :] + w
+            out[..., J[name], :] = np.where((g > 0)[..., None] & np.isfinite(moved), moved,
+                                            out[..., J[name], :])
     return out
 
 

@@ -139,6 +139,24 @@ def two_bone_ik(hip: np.ndarray, knee: np.ndarray, target: np.ndarray, l1: np.nd
     return new_knee, new_ankle
 
 
+def _mirror_knee(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """The other two-bone solution: the knee mirrored across the hip-ankle line."""
+    u = ankle - hip
+    u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
+    k = knee - hip
+    along = np.sum(k * u, axis=-1, keepdims=True) * u
+    return hip + 2 * along - k
+
+
+def _knee_illegal(other_hip, hip, knee, ankle, side: int) -> np.ndarray:
+    """quality.illegal_joint_angles for one knee: normal (hip - pelvis) x (knee - hip),
+    sign +1 for the left knee, -1 for the right."""
+    pelvis = 0.5 * (other_hip + hip)
+    n = np.cross(hip - pelvis, knee - hip)
+    sign = 1.0 if side == 0 else -1.0
+    return sign * np.sum(n * (ankle - knee), axis=-1) < 0
+
+
 def pin_feet(world: np.ndarray, contacts: np.ndarray,
              options: ContactOptions = ContactOptions()) -> np.ndarray:
     """World joints (T, 25, 3) with each foot held still over its contact spans."""
@@ -163,6 +181,13 @@ def pin_feet(world: np.ndarray, contacts: np.ndarray,
         l1 = np.linalg.norm(world[idx, knee] - world[idx, hip], axis=-1)
         l2 = np.linalg.norm(world[idx, ankle] - world[idx, knee], axis=-1)
         new_knee, new_ankle = two_bone_ik(world[idx, hip], world[idx, knee], want, l1, l2)
+        # Of the two knee solutions keep one that bends the legal way (Dabral et al.'s
+        # test): the original knee can sit on the wrong side once the ankle has moved.
+        other = LEGS[1 - side][0]
+        flipped = _mirror_knee(world[idx, hip], new_knee, new_ankle)
+        bad = _knee_illegal(world[idx, other], world[idx, hip], new_knee, new_ankle, side)
+        fix = bad & ~_knee_illegal(world[idx, other], world[idx, hip], flipped, new_ankle, side)
+        new_knee = np.where(fix[:, None], flipped, new_knee)
         shift = new_ankle - world[idx, ankle]
         out[idx, knee] = new_knee
         out[idx, ankle] = new_ankle

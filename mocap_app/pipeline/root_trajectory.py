@@ -48,6 +48,7 @@ class RootOptions:
     min_visibility: float = 0.5         # keypoints used in the solve
     smooth_xy_s: float = 0.25           # smoothing window (seconds) across the image plane
     smooth_depth_s: float = 1.0         # ... and along the viewing axis (noisier)
+    max_jump_m: float = 0.75            # root moves between frames beyond this split the track
     level_ground: bool = True           # turn the world so the fitted ground is level
     max_ground_tilt_deg: float = 35.0   # larger fitted tilts are not trusted
 
@@ -120,7 +121,19 @@ def camera_root_track(joints: np.ndarray, keypoints: np.ndarray, visibility: np.
     if not ok.any():
         return raw
     win = np.array([options.smooth_xy_s, options.smooth_xy_s, options.smooth_depth_s]) * fps
-    smooth = _smooth_track(raw, ok, win)
+    # A jump no one can make between frames (the tracker moved to someone else) splits
+    # the track: each piece is smoothed on its own, so the jump is not smeared out.
+    good = np.flatnonzero(ok)
+    cuts = np.flatnonzero(np.linalg.norm(np.diff(raw[good], axis=0), axis=1)
+                          > options.max_jump_m) + 1
+    smooth = np.full_like(raw, np.nan)
+    for piece in np.split(good, cuts):
+        lo, hi = piece[0], piece[-1] + 1
+        smooth[lo:hi] = _smooth_track(raw[lo:hi], ok[lo:hi], win)
+    have = np.isfinite(smooth).all(axis=1)
+    frames = np.arange(len(raw))
+    for k in range(3):      # bridge between pieces and hold at the ends
+        smooth[:, k] = np.interp(frames, frames[have], smooth[have, k])
     return _app_to_camera(smooth)   # the same axis flip maps camera -> app
 
 

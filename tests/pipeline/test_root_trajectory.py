@@ -69,3 +69,17 @@ def test_bad_frames_are_bridged():
     res = root_trajectory(joints, kp, np.ones((60, 25)), valid, SIZE, 30.0,
                           RootOptions(hfov_deg=70.0))
     assert np.isfinite(res.root_positions).all()
+
+
+def test_a_jump_to_another_person_is_not_smeared():
+    """The tracker moving to someone 2 m away: both sides keep their own positions."""
+    joints, kp, true_root, camera = _walk_seen_by_tilted_camera(90, pitch=0.0)
+    cam_aligned = joints + true_root[:, None]
+    cam_aligned[45:, :, 0] += 2.0
+    kp = np.stack([camera.focal_px * cam_aligned[..., 0] / -cam_aligned[..., 2] + 640,
+                   camera.focal_px * -cam_aligned[..., 1] / -cam_aligned[..., 2] + 360], -1)
+    res = root_trajectory(joints, kp, np.ones((90, 25)), np.ones(90, bool), SIZE, 30.0,
+                          RootOptions(hfov_deg=70.0, level_ground=False))
+    x = res.root_positions[:, 0]
+    np.testing.assert_allclose(x[40:45], true_root[40:45, 0], atol=0.02)
+    np.testing.assert_allclose(x[45:50], true_root[45:50, 0] + 2.0, atol=0.02)
