@@ -5,6 +5,7 @@
     mocap_app process VIDEO -o X    the command line (any ``mocap`` subcommand)
     mocap_app --self-test [DIR]     process the bundled clip headless to a BVH, check it
     mocap_app --screenshot PNG      open the main window, grab it after a second, quit
+    mocap_app --version             version, commit and build date of this bundle
 
 Hidden: ``--blender-child REQUEST.json`` (the Blender export child, see
 ``blender_bridge``). Nothing heavy is imported before the dispatch, so the child and
@@ -61,11 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return _screenshot(argv[1], argv[2:])
     if argv and (argv[0] in CLI_COMMANDS or argv[0] in ("-h", "--help", "--version")):
         if argv[0] == "--version":
-            from importlib.metadata import version  # noqa: PLC0415
-            print(f"mocap_app {version('mocap_app')}")
+            from self_test import bundle_manifest  # noqa: PLC0415
+            m = bundle_manifest()
+            print(f"mocap_app {m.get('version', '?')} (commit {m.get('commit', '?')}, "
+                  f"built {m.get('built', '?')})")
             return 0
         if argv[0] in ("-h", "--help"):
-            print(__doc__.strip())
+            print(__doc__.split("\n\n")[1])
             return 0
         from mocap_app.cli import main as cli_main  # noqa: PLC0415
         return cli_main(argv)

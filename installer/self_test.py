@@ -44,7 +44,7 @@ def _check(name: str, fn):
     return detail
 
 
-def _bundle_manifest() -> dict:
+def bundle_manifest() -> dict:
     """Written by the spec at build time next to the bundle's Python files."""
     base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent))
     path = base / "bundle_manifest.json"
@@ -57,7 +57,7 @@ def check_files() -> str:
     for name in ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite"):
         resource_path(name)
     folder = models_dir()
-    manifest = _bundle_manifest()
+    manifest = bundle_manifest()
     missing = [m for m in manifest["models"] if not (folder / m).is_file()]
     if missing:
         raise SelfTestError(f"models bundled but not found in {folder}: {missing}")

@@ -112,6 +112,21 @@ def test_cli_errors_are_one_line(bundle, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_without_stdout_and_stderr_messages_go_to_the_log(bundle, tmp_path):
+    """A windowed build starts with no console (sys.stdout and sys.stderr are None);
+    closing both descriptors gives the frozen app the same start on Linux."""
+    def close_streams() -> None:
+        os.close(1)
+        os.close(2)
+    proc = subprocess.run([str(EXE), "process", str(tmp_path / "missing.mp4"), "-o",
+                           str(tmp_path / "x.bvh")], preexec_fn=close_streams,
+                          env=_clean_env(MOCAP_APP_CACHE=str(tmp_path / "cache")),
+                          timeout=120)
+    assert proc.returncode == 3
+    log = (tmp_path / "cache" / "logs" / "mocap_app-bundle.log").read_text()
+    assert "mocap: error: video file not found" in log
+
+
 def test_fbx_export_through_bpy_beside_the_bundle(self_test_dir, tmp_path):
     """The bundle has no bpy: a Python with bpy beside it (here this test run's own, named
     by MOCAP_BLENDER_PYTHON) does the FBX export, and Blender reads the file back."""
