@@ -121,6 +121,8 @@ def cmd_process(args) -> int:
             _save_take(result, Path(args.take_dir), config)
     except (BlenderError, TakeError) as exc:
         raise UserError(str(exc), EXIT_OUTPUT) from None
+    except ValueError as exc:  # the export refuses the take (e.g. no usable frame left)
+        raise UserError(f"could not export {video.name}: {exc}") from None
     except OSError as exc:
         raise UserError(f"could not write output: {exc.strerror or exc} ({exc.filename or out})",
                         EXIT_OUTPUT) from None
