@@ -79,3 +79,22 @@ def test_modes_always_and_never():
     world = _walk()
     assert detect_contacts(world, 30.0, options=ContactOptions(mode="always")).all()
     assert not detect_contacts(world, 30.0, options=ContactOptions(mode="never")).any()
+
+
+def test_pinned_knee_keeps_bending_the_legal_way():
+    """Pinning a foot that the per-frame pose had placed ahead of a straight-ish leg must
+    not leave the knee bent backwards (Dabral et al.'s test)."""
+    from mocap_app.pipeline.quality import illegal_angles_pct
+    world = _walk()
+    contacts = np.zeros((len(world), 2), bool)
+    contacts[:, 0] = True
+    # the pelvis passes over the planted foot: the knee must stay in front
+    pinned = pin_feet(world, contacts)
+    assert illegal_angles_pct(pinned - pinned[:, :1]) == 0.0
+    # a knee that starts on the wrong side is brought to the legal solution
+    bad = world.copy()
+    hip, knee, ankle = LEGS[0][:3]
+    bad[:, knee, 2] -= 0.15
+    assert illegal_angles_pct(bad - bad[:, :1]) > 0
+    fixed = pin_feet(bad, contacts)
+    assert illegal_angles_pct(fixed - fixed[:, :1]) == 0.0
