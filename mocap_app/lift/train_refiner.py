@@ -143,9 +143,38 @@ class LifterAdapter:
         return fill_invalid(j - j[:, J["pelvis"]:J["pelvis"] + 1], ok)
 
 
+def _pairs_cache(split: str, seed: int, max_frames: int | None) -> Path:
+    """Where lifted chunks are kept (lifting is the slow part; both models reuse it)."""
+    from mocap_app.core.paths import cache_dir  # noqa: PLC0415
+    lifter = models_dir() / "lifter.pt"
+    stamp = lifter.stat().st_mtime_ns if lifter.exists() else 0
+    folder = cache_dir() / "refiner"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"lifted_{split}_{seed}_{max_frames}_{stamp}.npz"
+
+
 def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,
                lifter: LifterAdapter | None = None):
-    """List of (per-frame input (T, J, 3), ground truth (T, J, 3)) chunks of a split."""
+    """List of (per-frame input (T, J, 3), ground truth (T, J, 3)) chunks of a split.
+    Lifted chunks are cached on disk per (split, seed, size, lifter file)."""
+    if source == "lifter":
+        cached = _pairs_cache(split, seed, max_frames)
+        if cached.exists():
+            d = np.load(cached)
+            off = d["offsets"]
+            return [(d["inp"][a:b], d["gt"][a:b]) for a, b in zip(off[:-1], off[1:])]
+        pairs = _make_pairs(split, source, seed, max_frames, lifter)
+        off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
+        tmp = cached.with_name(cached.stem + ".part.npz")
+        np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
+                 gt=np.concatenate([p[1] for p in pairs]), offsets=off)
+        tmp.replace(cached)
+        return pairs
+    return _make_pairs(split, source, seed, max_frames, lifter)
+
+
+def _make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,
+                lifter: LifterAdapter | None = None):
     rng = np.random.default_rng(seed)
     if source == "lifter" and lifter is None:
         lifter = LifterAdapter()
@@ -226,7 +255,7 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    lifter = LifterAdapter() if source == "lifter" else None
+    lifter = None   # made on first use (cached lifted chunks need none)
     t0 = time.time()
     train_pairs = make_pairs("train", source, seed + 1, train_frames, lifter)
     val_pairs = make_pairs("val", source, seed + 2, val_frames, lifter)
@@ -302,7 +331,7 @@ def run_evaluation(source: str, causal_path: Path, bidir_path: Path, seed: int =
     held-out test split. Prints a table and returns it."""
     from mocap_app.pipeline.one_euro import one_euro_sequence  # noqa: PLC0415
     torch.set_num_threads(1)
-    lifter = LifterAdapter() if source == "lifter" else None
+    lifter = None   # made on first use (cached lifted chunks need none)
     val_pairs = make_pairs("val", source, seed + 1, val_frames, lifter)
     test_pairs = make_pairs("test", source, seed, test_frames, lifter)
     mc, beta, _ = tune_one_euro(val_pairs)
@@ -348,6 +377,8 @@ def main(argv=None) -> int:
     ap.add_argument("--test-frames", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--prepare", action="store_true",
+                    help="only lift and cache the training/validation chunks, then exit")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="evaluation: write results here")
     args = ap.parse_args(argv)
@@ -355,6 +386,11 @@ def main(argv=None) -> int:
     source = args.source
     if source == "auto":
         source = "lifter" if (models_dir() / "lifter.pt").exists() else "sim"
+    if args.prepare:
+        make_pairs("train", source, args.seed + 1, args.train_frames)
+        make_pairs("val", source, args.seed + 2, 20000)
+        print("cached", flush=True)
+        return 0
     if args.evaluate:
         res = run_evaluation(source, models_dir() / "refiner_causal.pt",
                              models_dir() / "refiner_bidir.pt", test_frames=args.test_frames)
