@@ -127,9 +127,9 @@ def simulate_lifter(gt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class LifterAdapter:
     """Runs the real lifter (``lift/inference.py``) on one chunk's noisy 2D."""
 
-    def __init__(self):
+    def __init__(self, path: Path | None = None):
         from .inference import Lifter  # noqa: PLC0415
-        self.lifter = Lifter.load()
+        self.lifter = Lifter.load(path)
 
     def __call__(self, kp: np.ndarray, vis: np.ndarray,
                  size: tuple[int, int]) -> np.ndarray | None:
