@@ -27,9 +27,9 @@ def _lifter_key(lifter: str) -> str:
     return f"{path.resolve()}|{path.stat().st_mtime_ns}"
 
 
-def _cache_file(path: Path, lifter: str) -> Path:
+def _cache_file(path: Path, lifter: str, detector: str) -> Path:
     st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}"
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)
@@ -37,10 +37,11 @@ def _cache_file(path: Path, lifter: str) -> Path:
 
 
 def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
-                    use_cache: bool = True) -> tuple[PoseSequence, bool]:
+                    use_cache: bool = True, detector: str = "blazepose"
+                    ) -> tuple[PoseSequence, bool]:
     """(the video's per-frame PoseSequence, whether the lifter made the 3D)."""
     path = Path(path)
-    cached = _cache_file(path, lifter)
+    cached = _cache_file(path, lifter, detector)
     if use_cache and cached.exists():
         d = np.load(cached)
         seq = PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"],
@@ -49,7 +50,7 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
         return seq, bool(d["lifted"])
     from .pipeline.estimator import EstimatorConfig  # noqa: PLC0415
     from .pipeline.offline import process_video  # noqa: PLC0415
-    result = process_video(path, EstimatorConfig(lifter=lifter))
+    result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter))
     seq, lifted = result.raw, bool(result.info.get("lifter"))
     np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
                         keypoints_2d=seq.keypoints_2d, visibility=seq.visibility,
@@ -60,4 +61,4 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
 
 def detect_video(path: str | os.PathLike, use_cache: bool = True) -> PoseSequence:
     """MediaPipe's own per-frame 3D (no lifter): what BASELINE.md measured."""
-    return per_frame_poses(path, lifter="none", use_cache=use_cache)[0]
+    return per_frame_poses(path, lifter="none", use_cache=use_cache, detector="mediapipe")[0]
