@@ -26,6 +26,7 @@ from .smoothing import OneEuroFilter
 from .subject import (CHOICES, SubjectChoice, SubjectState, TrackStatus, appearance_distance,
                       choose, match, torso_histogram)
 
+WEAK_SCORE = 0.7         # a whole-frame detection below this is checked against the tiles
 EDGE_TOLERANCE = 0.25   # a tile detection may cross an inner tile edge by this many radii
 MAX_TRIES = 3           # candidates whose landmarks are checked when re-acquiring
 APPEARANCE_RATE = 0.05  # how fast the subject's torso histogram follows what it sees
@@ -181,8 +182,15 @@ class BlazePoseDetector:
                 if self.subject is not None:
                     tiles.insert(0, _around(self.subject, w, h))
                 passes.append(tiles)
-            for regions in passes:
+            for k, regions in enumerate(passes):
                 cands = self._candidates(frame, regions)
+                if (k == 0 and self.subject is None and len(passes) > 1 and cands
+                        and self.subject_choice != "best"
+                        and max(c.score for c in cands) < WEAK_SCORE):
+                    # first acquisition on a weak whole-frame box only (often a badly
+                    # rotated crop): merge it with the tiles' view of the same person.
+                    # ("best" keeps the legacy solution's behaviour exactly.)
+                    cands = self._candidates(frame, regions + passes[1])
                 if self.subject is not None:
                     picks = match(cands, self.subject, self.frames_lost)
                 else:
