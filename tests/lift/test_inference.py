@@ -1,0 +1,109 @@
+"""The shipped lifter loads and lifts held-out motion capture within a stated error."""
+import tarfile
+
+import numpy as np
+import pytest
+
+from mocap_app.core.bvh import parse_bvh
+from mocap_app.core.paths import models_dir, shared_data_dir
+from mocap_app.core.skeleton import J
+from mocap_app.lift import mocap_data as md
+from mocap_app.lift.camera_sim import make_pairs
+from mocap_app.lift.inference import Lifter
+from mocap_app.lift.metrics import mpjpe, pa_mpjpe
+from mocap_app.lift.normalize import body_scale, cube_to_metres
+
+
+@pytest.fixture(scope="module")
+def lifter():
+    path = models_dir() / "lifter.pt"
+    assert path.exists(), f"the shipped model is missing: {path}"
+    return Lifter.load(path, device="cpu")
+
+
+def _test_clip(archive: str, member: str, skeleton: str) -> np.ndarray:
+    with tarfile.open(shared_data_dir() / "mocap" / archive, "r:xz") as tar:
+        text = tar.extractfile(member).read()
+    motion = parse_bvh(text.decode())
+    return md.resample(md.bvh_to_app(motion, skeleton), 1 / motion.frame_time)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """A Bandai walk in the held-out style "old" (test split: never seen in training)."""
+    assert md.split_of("bandai1", "old", "") == "test"
+    return _test_clip("bandai_namco_1.tar.xz",
+                      "Bandai-Namco-Research-Motiondataset-1/data/dataset-1_walk_old_001.bvh",
+                      "bandai")[::2]
+
+
+@pytest.fixture(scope="module")
+def held_out_dance():
+    """CMU subject 94 (Indian dance), test split; a motion unlike most training data."""
+    assert md.split_of("cmu", "94", "") == "test"
+    return _test_clip("cmu.tar.xz", "cmu/acrnn_cgspeed_daz/train_data_bvh/indian/04.bvh",
+                      "daz")[::4]
+
+
+def _errors(lifter, frames, seed=7):
+    pairs = make_pairs(frames, np.random.default_rng(seed), noise_scale=0.0, mirror_prob=0.0)
+    gt = cube_to_metres(pairs.target, pairs.scale)
+    height = float(np.median(body_scale(frames))) / lifter.scale_per_height
+    res = lifter.lift(pairs.keypoints, pairs.visibility, (1280, 720), person_height=height)
+    return pa_mpjpe(res.joints_3d, gt), mpjpe(res.joints_3d, gt)
+
+
+def test_dance_of_an_unseen_subject_is_lifted_within_a_loose_bound(lifter, held_out_dance):
+    # The shipped model is weak on CMU dance (see LIFTER_CARD.md): measured ~107 mm
+    # PA-MPJPE noise-free; the bound catches a broken model, not a good one.
+    pa, err = _errors(lifter, held_out_dance)
+    assert pa < 130.0 and err < 180.0, (pa, err)
+
+
+def test_lifts_held_out_mocap_within_bounds(lifter, held_out):
+    pairs = make_pairs(held_out, np.random.default_rng(7), noise_scale=0.0, mirror_prob=0.0)
+    gt = cube_to_metres(pairs.target, pairs.scale)            # metres, root-relative
+    height = float(np.median(body_scale(held_out))) / lifter.scale_per_height
+    res = lifter.lift(pairs.keypoints, pairs.visibility, (1280, 720), person_height=height)
+    assert res.joints_3d.shape == (len(held_out), 25, 3) and res.joints_3d.dtype == np.float64
+    assert res.valid.all()
+    assert np.allclose(res.joints_3d[:, J["pelvis"]], 0.0)
+    assert pa_mpjpe(res.joints_3d, gt) < 60.0        # measured 40.7 mm noise-free
+    assert mpjpe(res.joints_3d, gt) < 100.0          # measured 73.1 mm
+    for plane in ("xy", "zy", "xz"):
+        m = res.heatmaps[plane]
+        assert m.shape[:2] == (len(held_out), 25) and m.dtype == np.float32
+        assert np.allclose(m.sum((-2, -1)), 1.0, atol=1e-3)
+    one = lifter.lift(pairs.keypoints[3], pairs.visibility[3], (1280, 720), person_height=height)
+    assert one.joints_3d.shape == (1, 25, 3)
+    assert np.allclose(one.joints_3d[0], res.joints_3d[3], atol=1e-4)
+
+
+def test_missing_keypoints_are_handled(lifter, held_out):
+    pairs = make_pairs(held_out[:3], np.random.default_rng(1), noise_scale=0.0)
+    kp, vis = pairs.keypoints.copy(), pairs.visibility.copy()
+    kp[0, [J["left_wrist"], J["left_hand"]]] = np.nan
+    vis[1, :5] = 0.0
+    kp[2] = np.nan
+    res = lifter.lift(kp, vis, (1280, 720))
+    assert np.isfinite(res.joints_3d[:2]).all() and list(res.valid) == [True, True, False]
+    assert np.isnan(res.joints_3d[2]).all()
+
+
+def test_app_axes_for_a_person_facing_the_camera(lifter):
+    """A standing pose facing +Z seen by a camera on +Z: left hand +X, up +Y, face +Z."""
+    walk = [c for c in md.load_sample_clips() if c.source == "bandai"][0].joints
+    pose = walk[0] - walk[0, J["pelvis"]]
+    fwd = np.cross(pose[J["left_hip"]] - pose[J["right_hip"]], [0.0, 1.0, 0.0])
+    yaw = np.arctan2(fwd[0], fwd[2])
+    c, s = np.cos(yaw), np.sin(yaw)
+    rot = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])        # turn to face +Z
+    pose = pose @ rot.T
+    depth = 4.0 - pose[:, 2]
+    kp = np.stack([640 + 900 * pose[:, 0] / depth, 360 - 900 * pose[:, 1] / depth], -1)
+    res = lifter.lift(kp, np.ones(25), (1280, 720))
+    out = res.joints_3d[0]
+    assert out[J["left_shoulder"], 0] > out[J["right_shoulder"], 0] + 0.2
+    assert out[J["head"], 1] > out[J["pelvis"], 1] + 0.4
+    assert out[J["nose"], 2] > out[J["head"], 2] + 0.03
+    assert out[J["left_toe"], 2] > out[J["left_heel"], 2]
