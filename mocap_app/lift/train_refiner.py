@@ -160,9 +160,9 @@ def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None
     if source == "lifter":
         cached = _pairs_cache(split, seed, max_frames)
         if cached.exists():
-            d = np.load(cached)
-            off = d["offsets"]
-            return [(d["inp"][a:b], d["gt"][a:b]) for a, b in zip(off[:-1], off[1:])]
+            with np.load(cached) as d:   # each d[key] reads the file again: read once
+                inp, gt, off = d["inp"], d["gt"], d["offsets"]
+            return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
         pairs = _make_pairs(split, source, seed, max_frames, lifter)
         off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
         tmp = cached.with_name(cached.stem + ".part.npz")
