@@ -92,6 +92,7 @@ def train(train_frames: np.ndarray, val_frames: np.ndarray, *, minutes: float | 
           steps: int | None = None, batch: int = 256, lr: float = 1e-3, seed: int = 0,
           config: MargiPoseConfig | None = None, baseline_config: BaselineConfig | None = None,
           eval_every: int = 200, val_size: int = 3000, noise_range=(0.3, 1.5),
+          sample_weights: np.ndarray | None = None, init: tuple | None = None,
           log=print) -> dict:
     """Train both models; returns {"lifter", "baseline" (best states loaded), "history",
     "steps", "seconds"}. Stops after ``steps`` or ``minutes``, whichever comes first."""
@@ -99,8 +100,11 @@ def train(train_frames: np.ndarray, val_frames: np.ndarray, *, minutes: float | 
         raise ValueError("give minutes or steps")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    lifter = MargiPose(config or MargiPoseConfig())
-    baseline = MartinezBaseline(baseline_config or BaselineConfig())
+    if init is not None:          # (lifter, baseline) to continue from
+        lifter, baseline = init
+    else:
+        lifter = MargiPose(config or MargiPoseConfig())
+        baseline = MartinezBaseline(baseline_config or BaselineConfig())
     opts = {m: torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=1e-4)
             for m in (lifter, baseline)}
     val = validation_pairs(val_frames, val_size, seed + 1)
@@ -129,7 +133,10 @@ def train(train_frames: np.ndarray, val_frames: np.ndarray, *, minutes: float | 
         for opt in opts.values():   # cosine decay over the budget (time or steps)
             for g in opt.param_groups:
                 g["lr"] = lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
-        idx = rng.integers(0, train_frames.shape[0], batch)
+        if sample_weights is None:
+            idx = rng.integers(0, train_frames.shape[0], batch)
+        else:
+            idx = rng.choice(train_frames.shape[0], size=batch, p=sample_weights)
         noise = rng.uniform(*noise_range, batch)
         pairs = make_pairs(train_frames[idx], rng, noise_scale=noise)
         x = torch.from_numpy(pairs.inputs)
@@ -165,6 +172,11 @@ def main(argv=None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--balance", default=None,
+                   help="source shares for sampling frames, e.g. bandai=0.5,cmu=0.3,deepmimic=0.2"
+                        " (default: uniform over frames)")
+    p.add_argument("--init", type=Path, default=None,
+                   help="continue from this lifter checkpoint (and baseline.pt beside it)")
     p.add_argument("--out", type=Path, default=None, help="default models_dir()/lifter.pt")
     p.add_argument("--baseline-out", type=Path, default=None,
                    help="default: baseline.pt beside --out")
@@ -174,20 +186,38 @@ def main(argv=None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     base_out = a.baseline_out or out.with_name("baseline.pt")
     t0 = time.time()
-    train_frames = frames_of(load_split("train"))
+    train_clips = load_split("train")
+    train_frames = frames_of(train_clips)
+    weights = None
+    if a.balance:
+        shares = {k: float(v) for k, v in (kv.split("=") for kv in a.balance.split(","))}
+        group = np.concatenate([[c.source.rstrip("12")] * len(c) for c in train_clips])
+        weights = np.zeros(len(group))
+        for src, share in shares.items():
+            m = group == src
+            weights[m] = share / max(m.sum(), 1)
+        weights /= weights.sum()
+    init = None
+    if a.init:
+        from .checkpoint import load_checkpoint
+        init = (load_checkpoint(a.init, kind="margipose")[0],
+                load_checkpoint(a.init.with_name("baseline.pt"), kind="baseline")[0])
     val_frames = frames_of(load_split("val"), stride=5)
     k = scale_per_height(train_frames)
     print(f"train frames {len(train_frames)}, val frames {len(val_frames)}, "
           f"S/height {k:.4f}, data {time.time() - t0:.1f} s", flush=True)
     result = train(train_frames, val_frames, minutes=a.minutes, steps=a.steps, batch=a.batch,
-                   lr=a.lr, seed=a.seed, eval_every=a.eval_every,
-                   log=lambda s: print(s, flush=True))
+                   lr=a.lr, seed=a.seed, eval_every=a.eval_every, sample_weights=weights,
+                   init=init, log=lambda s: print(s, flush=True))
     meta = {"scale_per_height": k, "steps": result["steps"], "batch": a.batch,
             "seconds": round(result["seconds"], 1), "seed": a.seed,
             "best_val_mpjpe_mm": {n: round(v, 2) for n, v in result["best_val_mpjpe"].items()},
             "command": "python -m mocap_app.lift.train " + " ".join(argv or [])}
     save_checkpoint(out, result["lifter"], "margipose", meta)
     save_checkpoint(base_out, result["baseline"], "baseline", meta)
+    if a.init and a.init.with_suffix(".history.json").exists():   # keep the earlier stages
+        earlier = json.loads(a.init.with_suffix(".history.json").read_text())
+        result["history"] = earlier + [dict(r, stage="continued") for r in result["history"]]
     (out.with_suffix(".history.json")).write_text(json.dumps(result["history"], indent=0))
     print(f"saved {out} and {base_out} after {result['steps']} steps, "
           f"{result['seconds'] / 60:.1f} min", flush=True)
