@@ -44,7 +44,11 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:   # damaged zip, pickle that is not plain data, ...
-        raise CheckpointError(f"{path.name} is not a readable lifter checkpoint: {exc}") from None
+        # torch's own text suggests loading unsafely: not advice to pass on to a user
+        why = "it holds code or objects, not plain weights" if "Unpickler" in str(exc) \
+            else "damaged or not a model file"
+        raise CheckpointError(f"{path.name} is not a valid model file ({why}); "
+                              "it was refused without running anything") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a mocap_app lifter checkpoint")
     if blob.get("version") != VERSION:
