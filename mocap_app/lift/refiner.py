@@ -155,14 +155,26 @@ class TemporalRefiner(nn.Module):
         if path is None:
             from ..core.paths import models_dir  # noqa: PLC0415
             path = models_dir() / ("refiner_causal.pt" if causal else "refiner_bidir.pt")
-        ckpt = torch.load(str(path), map_location=device, weights_only=True)
-        if ckpt.get("kind") != CHECKPOINT_KIND:
-            raise ValueError(f"{path} is not a TemporalRefiner checkpoint")
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no refiner checkpoint at {path}")
+        try:
+            ckpt = torch.load(str(path), map_location=device, weights_only=True)
+        except Exception as exc:  # damaged file, or a pickle holding code: never run it
+            why = "it holds code or objects, not plain weights" if "Unpickler" in str(exc) \
+                else "damaged or not a model file"
+            raise ValueError(f"{path.name} is not a valid model file ({why}); it was "
+                             "refused without running anything") from None
+        if not isinstance(ckpt, dict) or ckpt.get("kind") != CHECKPOINT_KIND:
+            raise ValueError(f"{path.name} is not a TemporalRefiner checkpoint")
         if ckpt.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path}: checkpoint version {ckpt.get('version')}, "
+            raise ValueError(f"{path.name}: checkpoint version {ckpt.get('version')}, "
                              f"this code reads version {CHECKPOINT_VERSION}")
-        model = cls(RefinerConfig(**ckpt["config"]))
-        model.load_state_dict(ckpt["state_dict"])
+        try:
+            model = cls(RefinerConfig(**ckpt["config"]))
+            model.load_state_dict(ckpt["state_dict"])
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise ValueError(f"{path.name}: weights do not match its config ({exc})") from None
         model.extra = ckpt.get("extra", {})
         return model.to(device).eval()
 
