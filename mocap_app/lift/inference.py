@@ -50,8 +50,13 @@ class Lifter:
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | None = None,
-             person_height: float = DEFAULT_HEIGHT) -> "Lifter":
+             person_height: float = DEFAULT_HEIGHT, cpu_threads: int | None = 1) -> "Lifter":
+        """``cpu_threads``: torch's intra-op threads (process-wide). One by default: the
+        detector runs beside it on a 2-core machine, and two torch threads there collapse
+        under load. None leaves torch's setting alone."""
         dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if cpu_threads is not None and dev.type == "cpu":
+            torch.set_num_threads(cpu_threads)
         model, meta = load_checkpoint(path or models_dir() / "lifter.pt", kind="margipose",
                                       device=dev)
         return cls(model, meta, dev, person_height)
