@@ -35,20 +35,26 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, kind: str, meta: 
     os.replace(tmp, path)
 
 
+def load_weights_only(path: Path, map_location: str | torch.device = "cpu"):
+    """``torch.load(weights_only=True)``: plain tensors and containers only. A damaged
+    file, or a pickle that would run code, raises CheckpointError in plain words (torch's
+    own text advises loading unsafely, which is no advice for a user)."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:   # damaged zip, pickle that is not plain data, ...
+        why = "it holds code or objects, not plain weights" if "Unpickler" in str(exc) \
+            else "damaged or not a model file"
+        raise CheckpointError(f"{Path(path).name} is not a valid model file ({why}); "
+                              "it was refused without running anything") from None
+
+
 def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
                     device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
     """Rebuild a model from its file alone; returns (model in eval mode, meta)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no lifter checkpoint at {path}")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:   # damaged zip, pickle that is not plain data, ...
-        # torch's own text suggests loading unsafely: not advice to pass on to a user
-        why = "it holds code or objects, not plain weights" if "Unpickler" in str(exc) \
-            else "damaged or not a model file"
-        raise CheckpointError(f"{path.name} is not a valid model file ({why}); "
-                              "it was refused without running anything") from None
+    blob = load_weights_only(path)
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a mocap_app lifter checkpoint")
     if blob.get("version") != VERSION:

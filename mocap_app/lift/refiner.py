@@ -158,13 +158,8 @@ class TemporalRefiner(nn.Module):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no refiner checkpoint at {path}")
-        try:
-            ckpt = torch.load(str(path), map_location=device, weights_only=True)
-        except Exception as exc:  # damaged file, or a pickle holding code: never run it
-            why = "it holds code or objects, not plain weights" if "Unpickler" in str(exc) \
-                else "damaged or not a model file"
-            raise ValueError(f"{path.name} is not a valid model file ({why}); it was "
-                             "refused without running anything") from None
+        from .checkpoint import load_weights_only  # noqa: PLC0415
+        ckpt = load_weights_only(path, map_location=device)
         if not isinstance(ckpt, dict) or ckpt.get("kind") != CHECKPOINT_KIND:
             raise ValueError(f"{path.name} is not a TemporalRefiner checkpoint")
         if ckpt.get("version") != CHECKPOINT_VERSION:
