@@ -98,7 +98,8 @@ def check_models(out_dir: Path) -> str:
     kp = 200 + 100 * rng.random((8, NUM_JOINTS, 2))                    # (T, J, 2) pixels
     vis = np.ones((8, NUM_JOINTS))
     done = []
-    paths = sorted(models_dir().glob("*.pt"))
+    from mocap_app.core.paths import APP_MODELS
+    paths = [models_dir() / n for n in APP_MODELS if (models_dir() / n).is_file()]
     if not any(p.name == "lifter.pt" for p in paths):
         from mocap_app.lift.checkpoint import save_checkpoint
         from mocap_app.lift.margipose import MargiPose, MargiPoseConfig

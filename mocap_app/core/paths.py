@@ -21,6 +21,11 @@ def sample_clip() -> Path:
     return resource_path("sample_walk.mp4")
 
 
+#: The networks the app runs (models/ also holds evaluation-only files such as the
+#: Martinez baseline, which the installer does not ship).
+APP_MODELS: tuple[str, ...] = ("lifter.pt", "refiner_causal.pt", "refiner_bidir.pt")
+
+
 def models_dir() -> Path:
     """Folder with the shipped network weights: ``$MOCAP_APP_MODELS``, else ``models/``
     next to the package (a checkout or an installer bundle)."""
