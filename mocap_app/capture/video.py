@@ -6,7 +6,6 @@ from the rotation metadata, and stamped with their presentation time.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -14,11 +13,12 @@ import cv2
 import numpy as np
 
 from .base import CaptureError, Frame, SourceInfo
+from .guarded import GuardedCapture
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
-class VideoFileSource:
+class VideoFileSource(GuardedCapture):
     """Reads a video file frame by frame. Raises CaptureError with a clear message for a
     missing, empty, unreadable or non-video file."""
 
@@ -55,10 +55,7 @@ class VideoFileSource:
         self.rotation = rotation
         self._cap = cap
         self._first = first
-        # FFmpeg aborts the process if a capture is released while another thread decodes
-        # from it (a live session stopping): reads and the release take turns.
-        self._lock = threading.Lock()
-        self._closing = False
+        self._init_guard()
 
     def _read(self) -> tuple[np.ndarray | None, float]:
         """The next decoded frame and its presentation time (ms), or (None, 0) at the end
@@ -73,10 +70,6 @@ class VideoFileSource:
                 self._release()
         return (img if ok and img is not None else None), ms
 
-    def _release(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
 
     def _upright(self, img: np.ndarray) -> np.ndarray:
         if img.ndim == 2:
@@ -112,15 +105,6 @@ class VideoFileSource:
             nxt, ms = self._read()
             img = self._upright(nxt) if nxt is not None else None
 
-    def close(self) -> None:
-        """Safe from any thread: waits for a decode in progress (at most 2 s; after that
-        the reading thread releases the file when its decode returns)."""
-        self._closing = True
-        if self._lock.acquire(timeout=2.0):
-            try:
-                self._release()
-            finally:
-                self._lock.release()
 
     def __enter__(self):
         return self

@@ -2,16 +2,16 @@
 what was asked for."""
 from __future__ import annotations
 
-import threading
 import time
 from typing import Iterator
 
 import cv2
 
 from .base import CaptureError, Frame, SourceInfo
+from .guarded import GuardedCapture
 
 
-class WebcamSource:
+class WebcamSource(GuardedCapture):
     def __init__(self, device: int = 0, width: int | None = 1280, height: int | None = 720,
                  fps: float | None = 30.0, max_failed_reads: int = 30):
         self.device = device
@@ -35,8 +35,7 @@ class WebcamSource:
         self._cap = cap
         self._first = first
         self._max_failed = max_failed_reads
-        self._lock = threading.Lock()     # a read and the release never overlap
-        self._closing = False
+        self._init_guard()
 
     def __iter__(self) -> Iterator[Frame]:
         if self._cap is None:
@@ -65,20 +64,7 @@ class WebcamSource:
             index += 1
             img = None
 
-    def _release(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
 
-    def close(self) -> None:
-        """Safe from any thread: waits for a read in progress (at most 2 s; after that
-        the reading thread releases the camera when its read returns)."""
-        self._closing = True
-        if self._lock.acquire(timeout=2.0):
-            try:
-                self._release()
-            finally:
-                self._lock.release()
 
 
 def list_cameras(max_devices: int = 8, stop=None) -> list[tuple[int, SourceInfo]]:
