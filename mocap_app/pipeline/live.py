@@ -7,6 +7,7 @@ frame's pose (and the camera image) to a take folder as it happens.
 """
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -75,9 +76,44 @@ class LiveStats:
         self.latencies = [] if self.latencies is None else self.latencies
 
 
+class _VideoWriterThread:
+    """Encodes the take's frames to MJPG on its own thread, so the processing loop does
+    not wait for JPEG encoding. The queue is bounded (back-pressure, never silent drops):
+    if the disk or the encoder cannot keep up, ``put`` waits."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], queue_frames: int = 60):
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+        self.ok = self._writer.isOpened()
+        self.error: str | None = None
+        self._queue: "queue.Queue[np.ndarray | None]" = queue.Queue(maxsize=queue_frames)
+        self._thread = threading.Thread(target=self._run, name="take-video", daemon=True)
+        if self.ok:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            img = self._queue.get()
+            if img is None:
+                break
+            try:
+                self._writer.write(img)
+            except cv2.error as exc:   # OpenCV reports write failures this way
+                self.error = f"video recording failed: {exc}"
+        self._writer.release()
+
+    def put(self, image: np.ndarray) -> None:
+        self._queue.put(image)   # frames are never modified after capture: no copy needed
+
+    def close(self) -> None:
+        if self.ok:
+            self._queue.put(None)
+            self._thread.join()
+
+
 class Recorder:
-    """Streams a live take to disk: poses to frames.jsonl, images to video.avi (MJPG,
-    each frame its own JPEG, so a file cut off by a crash still plays)."""
+    """Streams a live take to disk: poses to frames.jsonl (written at once), images to
+    video.avi (MJPG, each frame its own JPEG, so a file cut off by a crash still plays;
+    encoded on a writer thread)."""
 
     def __init__(self, folder: Path, fps: float, image_size: tuple[int, int], source: str,
                  parameters: dict | None = None, record_video: bool = True):
@@ -86,22 +122,21 @@ class Recorder:
         self.folder = Path(folder)
         self._video = None
         if record_video:
-            self._video = cv2.VideoWriter(str(self.folder / "video.avi"),
-                                          cv2.VideoWriter_fourcc(*"MJPG"), fps, image_size)
-            if not self._video.isOpened():
+            self._video = _VideoWriterThread(self.folder / "video.avi", fps, image_size)
+            if not self._video.ok:
                 self._video = None
         self.frames = 0
         self.started = time.monotonic()
 
     def write(self, frame: Frame, pose: FramePose) -> None:
-        if self._video is not None:
-            self._video.write(frame.image)
         self.take.append(pose)   # raises TakeError on a full disk: the caller stops
+        if self._video is not None:
+            self._video.put(frame.image)
         self.frames += 1
 
     def close(self, status: str = "complete") -> Path:
         if self._video is not None:
-            self._video.release()
+            self._video.close()
             self._video = None
         return self.take.close(status=status)
 
