@@ -31,6 +31,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import rss_mb  # noqa: E402
 from mocap_app.capture.fake_camera import PacedVideoSource  # noqa: E402
 from mocap_app.capture.video import VideoFileSource  # noqa: E402
 from mocap_app.core.paths import sample_clip  # noqa: E402
@@ -39,12 +41,6 @@ from mocap_app.pipeline.live import LiveSession  # noqa: E402
 from mocap_app.pipeline.offline import process_video  # noqa: E402
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def pct(values, q) -> float:
