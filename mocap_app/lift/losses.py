@@ -15,7 +15,7 @@ import torch
 
 from mocap_app.core.skeleton import J, LEFT_RIGHT_PAIRS, PARENTS
 
-from .heatmaps import PLANES, gaussian_heatmaps, js_divergence
+from .heatmaps import jsd_to_gaussians
 
 #: (root, joint, middle, end, sign) for the four limbs.
 LIMBS = (
@@ -66,6 +66,4 @@ def coordinate_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def jsd_loss(heatmaps: dict, target: torch.Tensor, sigma: float) -> torch.Tensor:
     """Mean JSD of the three marginal maps to Gaussians at the target coordinates."""
-    size = heatmaps["xy"].shape[-1]
-    goal = gaussian_heatmaps(target.clamp(-1, 1), size, sigma)
-    return sum(js_divergence(heatmaps[p], goal[p]).mean() for p in PLANES) / 3
+    return jsd_to_gaussians(heatmaps, target.clamp(-1, 1), sigma).mean()
