@@ -6,7 +6,7 @@ A take is a folder::
     frames.jsonl   one line per frame, appended and flushed as frames arrive; after a
                    crash (even SIGKILL) every complete line is recovered
     poses.npz      the finished take's arrays (raw and, when made, refined poses)
-    video.avi      the recorded camera frames (live takes; MJPG, readable if cut off)
+    video.avi      the recorded camera frames (live takes; MPEG-4 in AVI, readable if cut off)
 
 ``load_take`` prefers ``poses.npz`` and falls back to ``frames.jsonl``.
 """
