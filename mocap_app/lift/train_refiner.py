@@ -34,6 +34,7 @@ import torch
 from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import J, NUM_JOINTS, mirror
 
+from . import losses
 from .metrics import mpjpe
 from .refiner import RefinerConfig, TemporalRefiner, fill_invalid
 
@@ -205,15 +206,16 @@ def accel_error_mm(pred: np.ndarray, gt: np.ndarray) -> float:
 
 def evaluate(pairs, fn) -> dict:
     """Frame-weighted MPJPE and acceleration error of ``fn(input) -> refined`` over chunks."""
-    e, a, n, na = 0.0, 0.0, 0, 0
+    e, a, n, na, s = 0.0, 0.0, 0, 0, 0.0
     for inp, gt in pairs:
         pred = fn(inp.astype(np.float64))
         e += mpjpe(pred, gt) * len(gt)       # lift.metrics: root-relative, mm
+        s += 1000.0 * float(losses.symmetry_loss(torch.from_numpy(np.asarray(pred)))) * len(gt)
         n += len(gt)
         if len(gt) >= 3:
             a += accel_error_mm(pred, gt) * (len(gt) - 2)
             na += len(gt) - 2
-    return {"mpjpe_mm": e / n, "accel_mm": a / na, "frames": n}
+    return {"mpjpe_mm": e / n, "accel_mm": a / na, "asym_mm": s / n, "frames": n}
 
 
 # --------------------------------------------------------------------------- training
@@ -251,7 +253,10 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
 
 def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: int = 0,
           batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
-          val_frames: int = 20000, accel_weight: float = 1.0) -> TemporalRefiner:
+          val_frames: int = 20000, accel_weight: float = 1.0,
+          symmetry_weight: float = 1.0) -> TemporalRefiner:
+    """``symmetry_weight``: Dabral et al.'s left/right bone-length symmetry loss on the
+    refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -284,7 +289,8 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
         pos = torch.linalg.vector_norm(pred - y, dim=-1).mean()
         acc = lambda z: z[:, 2] - 2 * z[:, 1] + z[:, 0]                    # noqa: E731
         acc_err = torch.linalg.vector_norm(acc(pred) - acc(y), dim=-1).mean()
-        loss = pos + accel_weight * acc_err
+        sym = losses.symmetry_loss(pred)
+        loss = pos + accel_weight * acc_err + symmetry_weight * sym
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -300,13 +306,15 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
                 best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             print(f"{time.time() - t_start:6.0f} s step {step:6d} MPJPE {pos.item() * 1000:6.1f} "
                   f"accel {acc_err.item() * 1000:5.2f} | "
-                  f"val MPJPE {m['mpjpe_mm']:6.1f} accel {m['accel_mm']:5.2f}", flush=True)
+                  f"val MPJPE {m['mpjpe_mm']:6.1f} accel {m['accel_mm']:5.2f} "
+                  f"asym {m['asym_mm']:5.1f}", flush=True)
     if best_state is not None:
         model.load_state_dict(best_state)
     model = model.cpu().eval()
     model.save(out, source=source, steps=step, minutes=minutes,
                val_mpjpe_mm=best_m and best_m["mpjpe_mm"], val_accel_mm=best_m and best_m["accel_mm"],
-               seed=seed, batch=batch, lr=lr, accel_weight=accel_weight)
+               seed=seed, batch=batch, lr=lr, accel_weight=accel_weight,
+               symmetry_weight=symmetry_weight, val_asym_mm=best_m and best_m["asym_mm"])
     print(f"saved {out} (val {best_m}, {step} steps)", flush=True)
     return model
 
@@ -349,13 +357,14 @@ def run_evaluation(source: str, causal_path: Path, bidir_path: Path, seed: int =
     base = rows["per-frame lifting"]
     print(f"\nheld-out test split, source={source}, {base['frames']} frames, "
           f"{len(test_pairs)} chunks of <= {CHUNK} frames")
-    print(f"| method | MPJPE mm | vs per-frame | accel err mm/f^2 | vs per-frame |")
-    print("|---|---|---|---|---|")
+    print(f"| method | MPJPE mm | vs per-frame | accel err mm/f^2 | vs per-frame "
+          f"| L/R asym mm (10 bone pairs) |")
+    print("|---|---|---|---|---|---|")
     for name, m in rows.items():
         m["mpjpe_change_pct"] = 100 * (m["mpjpe_mm"] / base["mpjpe_mm"] - 1)
         m["accel_change_pct"] = 100 * (m["accel_mm"] / base["accel_mm"] - 1)
         print(f"| {name} | {m['mpjpe_mm']:.1f} | {m['mpjpe_change_pct']:+.1f} % | "
-              f"{m['accel_mm']:.2f} | {m['accel_change_pct']:+.1f} % |")
+              f"{m['accel_mm']:.2f} | {m['accel_change_pct']:+.1f} % | {m['asym_mm']:.1f} |")
     return {"source": source, "seed": seed, "rows": rows}
 
 
@@ -368,6 +377,8 @@ def main(argv=None) -> int:
     ap.add_argument("--window", type=int, default=None, help="frames (default 24 / 31)")
     ap.add_argument("--accel-weight", type=float, default=1.0,
                     help="weight of the acceleration-error loss next to MPJPE")
+    ap.add_argument("--symmetry-weight", type=float, default=1.0,
+                    help="weight of the left/right bone-length symmetry loss (Dabral et al.)")
     ap.add_argument("--hidden", type=int, default=512)
     ap.add_argument("--minutes", type=float, default=20.0, help="training time budget")
     ap.add_argument("--source", choices=("lifter", "sim", "auto"), default="auto",
@@ -403,7 +414,7 @@ def main(argv=None) -> int:
     out = args.out or models_dir() / ("refiner_causal.pt" if causal else "refiner_bidir.pt")
     print(f"training {asdict(config)} on {source} for {args.minutes} min -> {out}", flush=True)
     train(config, source, args.minutes, out, seed=args.seed, train_frames=args.train_frames,
-          accel_weight=args.accel_weight)
+          accel_weight=args.accel_weight, symmetry_weight=args.symmetry_weight)
     return 0
 
 
