@@ -198,6 +198,8 @@ def main(argv=None) -> None:
                    help="weight of the illegal elbow/knee angle loss")
     p.add_argument("--jsd-samples", type=int, default=JSD_SAMPLES,
                    help="samples per batch the JSD regulariser is estimated on")
+    p.add_argument("--width", type=int, default=None,
+                   help="trunk width of a new lifter and of its baseline (default: the configs')")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this lifter checkpoint (and baseline.pt beside it)")
     p.add_argument("--out", type=Path, default=None, help="default models_dir()/lifter.pt")
@@ -232,6 +234,8 @@ def main(argv=None) -> None:
     result = train(train_frames, val_frames, minutes=a.minutes, steps=a.steps, batch=a.batch,
                    lr=a.lr, seed=a.seed, eval_every=a.eval_every, sample_weights=weights,
                    init=init, jsd_samples=a.jsd_samples,
+                   config=MargiPoseConfig(width=a.width) if a.width else None,
+                   baseline_config=BaselineConfig(width=a.width) if a.width else None,
                    loss_weights={"symmetry": a.w_symmetry, "illegal": a.w_illegal},
                    log=lambda s: print(s, flush=True))
     meta = {"scale_per_height": k, "steps": result["steps"], "batch": a.batch,
