@@ -13,6 +13,13 @@ per-joint inlier sigma, gross outliers at its outlier rate, whole-body left/righ
 at its swap rate, joints outside the frame dropped (NaN), and a visibility per joint
 drawn around MediaPipe's mean visibility for inliers/outliers (lower for joints hidden
 behind the body). ``noise_scale`` multiplies all of it (0 = perfect 2D).
+
+Two measured noise models (``noise_model``): "lsp" (the default, used for training:
+MediaPipe on LSP's sports photos, ``bench/measure_detector_noise.py``) and "video" (our
+BlazePose on the four calibrated Pose2Sim views against leave-one-view-out triangulation,
+``bench/measure_detector_noise_video.py``; an upper bound: part of it is calibration
+error). Video has about the same inlier sigma, 0.42x the outlier rate and 0.76x the
+median error of LSP.
 """
 from __future__ import annotations
 
@@ -30,20 +37,25 @@ from .normalize import body_scale, camera_to_cube, normalize_keypoints
 IMAGE_SIZES = ((640, 480), (1280, 720), (1920, 1080), (1080, 1920), (720, 1280))
 
 
-@lru_cache(maxsize=1)
-def detector_noise() -> dict:
-    """The measured MediaPipe noise model (see module docstring)."""
-    text = resources.files("mocap_app.lift").joinpath("detector_noise.json").read_text()
+NOISE_MODELS = {"lsp": "detector_noise.json", "video": "detector_noise_video.json"}
+
+
+@lru_cache(maxsize=4)
+def detector_noise(model: str = "lsp") -> dict:
+    """A measured detector noise model (see module docstring)."""
+    if model not in NOISE_MODELS:
+        raise ValueError(f"unknown noise model {model!r}; known: {', '.join(NOISE_MODELS)}")
+    text = resources.files("mocap_app.lift").joinpath(NOISE_MODELS[model]).read_text()
     return json.loads(text)
 
 
-@lru_cache(maxsize=1)
-def per_joint_noise() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+@lru_cache(maxsize=4)
+def per_joint_noise(model: str = "lsp") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(sigma, outlier rate, visibility of inliers, of outliers), each (J,), for every app
     joint: LSP joints as measured; others copied from the nearest measured joint (hands
     and toes/heels from wrists and ankles, the face from the shoulders, pelvis/spine/neck
     from the hips/shoulders divided by sqrt 2 since they average two landmarks)."""
-    pj = detector_noise()["per_joint"]
+    pj = detector_noise(model)["per_joint"]
     near = {"pelvis": "hip", "spine": "hip", "neck": "shoulder", "head": "shoulder",
             "nose": "shoulder", "ear": "shoulder", "hand": "wrist", "heel": "ankle",
             "toe": "ankle"}
@@ -105,7 +117,7 @@ def random_cameras(rng: np.random.Generator, n: int, pelvis_height: np.ndarray):
 
 
 def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
-               mirror_prob: float = 0.5) -> Pairs:
+               mirror_prob: float = 0.5, noise_model: str = "lsp") -> Pairs:
     """Training pairs from world poses (B, J, 3) metres, Y up (any placement)."""
     b = poses.shape[0]
     x = poses.astype(np.float64)
@@ -127,19 +139,19 @@ def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
     target_app = cam * np.array([1.0, -1.0, -1.0])                # camera -> app axes
     scale = body_scale(x)
     target = camera_to_cube(target_app, scale)
-    kp, vis = detector_errors(kp, cam, sizes, rng, noise_scale)
+    kp, vis = detector_errors(kp, cam, sizes, rng, noise_scale, noise_model)
     inputs = normalize_keypoints(kp, vis)
     return Pairs(inputs, target.astype(np.float32), scale.astype(np.float32), kp, vis,
                  sizes)
 
 
 def detector_errors(kp: np.ndarray, cam: np.ndarray, sizes: np.ndarray,
-                    rng: np.random.Generator, noise_scale=1.0):
+                    rng: np.random.Generator, noise_scale=1.0, noise_model: str = "lsp"):
     """Apply MediaPipe-like errors to exact pixels kp (B, J, 2); returns (kp, vis)."""
     b = kp.shape[0]
     ns = np.broadcast_to(np.asarray(noise_scale, dtype=np.float64), (b,))[:, None]
-    sigma, out_rate, vis_in, vis_out = per_joint_noise()
-    noise = detector_noise()
+    sigma, out_rate, vis_in, vis_out = per_joint_noise(noise_model)
+    noise = detector_noise(noise_model)
     box = np.max(kp.max(1) - kp.min(1), axis=-1)                  # (B,) px
     # hidden behind the body: farther from the camera than the torso by > 8 cm
     torso_z = cam[:, [J["pelvis"], J["neck"]], 2].mean(1)

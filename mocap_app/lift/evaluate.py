@@ -5,7 +5,8 @@
 Test split: whole styles and subjects never trained on (``mocap_data.TEST_GROUPS``:
 Bandai "old"/"elderly", CMU subjects 94 and 7, and hashed DeepMimic clips), every
 ``--stride``-th frame, random virtual cameras (fixed seed) and 2D noise at several
-multiples of the MediaPipe-on-LSP noise model (0 = perfect 2D, 1 = as measured).
+multiples of the MediaPipe-on-LSP noise model (0 = perfect 2D, 1 = as measured), and the
+noise measured on video (Pose2Sim views, ``camera_sim`` "video" model) as measured.
 
 Metrics (``metrics.py``, mm): MPJPE root-relative (pelvis aligned) with the metric scale
 taken from the actor's true body scale (as if the person-height setting were right),
@@ -32,18 +33,26 @@ from .mocap_data import load_split
 from .normalize import cube_to_metres
 from .train import frames_of, predict_cube
 
-NOISE_LEVELS = (0.0, 0.5, 1.0, 1.5)
+#: (noise model, multiple) pairs evaluated; "lsp" x1 is the level the targets refer to.
+NOISE_LEVELS = (("lsp", 0.0), ("lsp", 0.5), ("lsp", 1.0), ("lsp", 1.5), ("video", 1.0))
+
+
+def noise_label(level) -> str:
+    model, ns = level
+    return f"{'LSP' if model == 'lsp' else 'video'} x{ns:g}" if ns else "none (exact 2D)"
 
 
 def evaluate_models(models: dict, frames: np.ndarray, noise_levels=NOISE_LEVELS,
                     seed: int = 1234, scale_per_height: float = 0.79) -> dict:
     """{noise: {model name: {"summary": {...}, "per_joint": {...}}}}"""
     out = {}
-    for ns in noise_levels:
+    for level in noise_levels:
+        noise_model, ns = level
         rng = np.random.default_rng(seed)   # same cameras and noise draws for every model
-        pairs = make_pairs(frames, rng, noise_scale=ns)
+        pairs = make_pairs(frames, rng, noise_scale=ns, noise_model=noise_model)
         gt = cube_to_metres(pairs.target, pairs.scale)
-        out[ns] = {}
+        key = noise_label(level)
+        out[key] = {}
         for name, model in models.items():
             cube = predict_cube(model, pairs.inputs)
             pred = cube_to_metres(cube, pairs.scale)
@@ -52,7 +61,7 @@ def evaluate_models(models: dict, frames: np.ndarray, noise_levels=NOISE_LEVELS,
             s["MPJPE@1.75m"] = metrics.mpjpe(pred_default, gt)
             pj_e = metrics.joint_errors(pred, gt).mean(0)
             pj_pa = metrics.pa_joint_errors(pred, gt).mean(0)
-            out[ns][name] = {"summary": s, "per_joint": {
+            out[key][name] = {"summary": s, "per_joint": {
                 n: {"MPJPE": float(a), "PA-MPJPE": float(b)}
                 for n, a, b in zip(JOINT_NAMES, pj_e, pj_pa)}}
     return out
@@ -60,16 +69,16 @@ def evaluate_models(models: dict, frames: np.ndarray, noise_levels=NOISE_LEVELS,
 
 def format_tables(res: dict, frames: int) -> str:
     lines = [f"Test split, {frames} frames, mm (PCK/AUC in %)", "",
-             "| noise x MediaPipe | model | MPJPE | MPJPE@1.75m | PA-MPJPE | PCK@150 | AUC |",
+             "| 2D noise | model | MPJPE | MPJPE@1.75m | PA-MPJPE | PCK@150 | AUC |",
              "|---|---|---|---|---|---|---|"]
     for ns, per in res.items():
         for name, r in per.items():
             s = r["summary"]
-            lines.append(f"| {ns:g} | {name} | {s['MPJPE']:.1f} | {s['MPJPE@1.75m']:.1f} | "
+            lines.append(f"| {ns} | {name} | {s['MPJPE']:.1f} | {s['MPJPE@1.75m']:.1f} | "
                          f"{s['PA-MPJPE']:.1f} | {s['PCK@150']:.1f} | {s['AUC']:.1f} |")
-    ns = 1.0 if 1.0 in res else list(res)[0]
+    ns = "LSP x1" if "LSP x1" in res else list(res)[0]
     names = list(res[ns])
-    lines += ["", f"Per joint at noise x{ns:g} (MPJPE / PA-MPJPE, mm)", "",
+    lines += ["", f"Per joint at noise {ns} (MPJPE / PA-MPJPE, mm)", "",
               "| joint | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for j in JOINT_NAMES:
         cells = [f"{res[ns][n]['per_joint'][j]['MPJPE']:.1f} / "
