@@ -7,6 +7,7 @@ frame's pose (and the camera image) to a take folder as it happens.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -105,6 +106,12 @@ class _VideoWriterThread:
             self._thread.start()
 
     def _run(self) -> None:
+        # Recording is background work: on a busy CPU the detector goes first and the
+        # encoder catches up from its queue (Linux: a thread's own nice value).
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):   # not on this platform / not permitted
+            pass
         while True:
             img = self._queue.get()
             if img is None:
