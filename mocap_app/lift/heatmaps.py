@@ -85,23 +85,22 @@ def jsd_to_gaussians(heatmaps: dict, coords: torch.Tensor, sigma: float,
     with torch.no_grad():
         g = gaussian_profiles(coords, size, sigma)
         ent = [(v * torch.log(v + eps)).sum(-1) for v in g]             # (B, J) each
-    out = []
-    for k, (r, c) in PLANE_AXES.items():
-        q = (g[r].unsqueeze(-1) * g[c].unsqueeze(-2)).flatten(-2)
-        p = heatmaps[k].flatten(-2)
-        m = 0.5 * (p + q)
-        out.append((0.5 * ((p * torch.log(p + eps)).sum(-1) + ent[r] + ent[c])
-                    - (m * torch.log(m + eps)).sum(-1)).clamp_min(0.0))
-    return torch.stack(out, -1)
+    return torch.stack([js_divergence(heatmaps[k], g[r].unsqueeze(-1) * g[c].unsqueeze(-2),
+                                      eps, q_entropy=ent[r] + ent[c])
+                        for k, (r, c) in PLANE_AXES.items()], -1)
 
 
-def js_divergence(p: torch.Tensor, q: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """Jensen-Shannon divergence between probability maps (..., H, W) -> (...), nats."""
+def js_divergence(p: torch.Tensor, q: torch.Tensor, eps: float = 1e-10,
+                  q_entropy: torch.Tensor | None = None) -> torch.Tensor:
+    """Jensen-Shannon divergence between probability maps (..., H, W) -> (...), nats.
+    ``q_entropy``: sum q log q when the caller has it cheaper (see ``jsd_to_gaussians``)."""
     # JSD = 0.5 KL(p||m) + 0.5 KL(q||m) = 0.5 (sum p log p + sum q log q) - sum m log m,
     # written with two logarithms of tracked tensors instead of four (the training step's
     # most expensive part).
     p = p.flatten(-2)
     q = q.flatten(-2)
     m = 0.5 * (p + q)
-    return (0.5 * ((p * torch.log(p + eps)).sum(-1) + (q * torch.log(q + eps)).sum(-1))
+    if q_entropy is None:
+        q_entropy = (q * torch.log(q + eps)).sum(-1)
+    return (0.5 * ((p * torch.log(p + eps)).sum(-1) + q_entropy)
             - (m * torch.log(m + eps)).sum(-1)).clamp_min(0.0)

@@ -48,3 +48,19 @@ def test_marginals_of_a_volume_are_the_volume_marginals_and_decode_to_its_mean()
     assert torch.allclose(m["xz"][..., 7, 3], vol[..., 7, :, 3].sum(-1))   # row z=7, col x=3
     xyz = marginals_to_xyz(m["xy"], m["zy"], m["xz"])
     assert torch.allclose(xyz, torch.stack([x_mean, y_mean, z_mean], -1), atol=1e-5)
+
+
+def test_jsd_to_gaussians_equals_the_direct_jsd():
+    """The training loss's shortcut (target entropy from 1D profiles) gives the same JSD as
+    comparing with the drawn target maps."""
+    from mocap_app.lift.heatmaps import PLANES, jsd_to_gaussians
+    torch.manual_seed(0)
+    c = torch.rand(4, 25, 3) * 1.8 - 0.9
+    p = {k: torch.softmax(torch.randn(4, 25, 24 * 24), -1).view(4, 25, 24, 24) for k in PLANES}
+    goal = gaussian_heatmaps(c, 24, 1.0)
+    direct = torch.stack([js_divergence(p[k], goal[k]) for k in PLANES], -1)
+    fast = jsd_to_gaussians(p, c, 1.0)
+    assert fast.shape == (4, 25, 3)
+    assert float((fast - direct).abs().max()) < 1e-5
+    assert float(direct.min()) > 0.05          # far from the target: clearly non-zero
+    assert float(jsd_to_gaussians(goal, c, 1.0).abs().max()) < 1e-5
