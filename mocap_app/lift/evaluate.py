@@ -87,6 +87,30 @@ def format_tables(res: dict, frames: int) -> str:
     return "\n".join(lines)
 
 
+def by_source_table(models: dict, scale_per_height: float, frames_per_source: int = 2000,
+                    seed: int = 0) -> str:
+    """MPJPE / PA-MPJPE per data source on training and test frames (random subsamples):
+    exact 2D for the lifter, LSP x1 for every model."""
+    names = list(models)
+    lines = ["| split, source | exact 2D (lifter) | "
+             + " | ".join(f"LSP x1 ({n})" for n in names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for split in ("train", "test"):
+        clips = load_split(split)
+        for src in ("bandai2", "cmu", "deepmimic"):
+            fr = np.concatenate([c.joints for c in clips if c.source == src]).astype(np.float32)
+            rng = np.random.default_rng(seed)
+            fr = fr[rng.choice(len(fr), min(frames_per_source, len(fr)), replace=False)]
+            r = evaluate_models(models, fr, noise_levels=(("lsp", 0.0), ("lsp", 1.0)),
+                                scale_per_height=scale_per_height)
+
+            def cell(x):
+                return f"{x['summary']['MPJPE']:.1f} / {x['summary']['PA-MPJPE']:.1f}"
+            lines.append(f"| {split}, {src} | {cell(r['none (exact 2D)'][names[0]])} | "
+                         + " | ".join(cell(r["LSP x1"][n]) for n in names) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lifter", type=Path, default=None)
@@ -94,6 +118,8 @@ def main(argv=None) -> None:
     p.add_argument("--stride", type=int, default=10, help="use every n-th test frame")
     p.add_argument("--split", default="test")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--by-source", action="store_true",
+                   help="instead: MPJPE / PA-MPJPE per data source, train and test frames")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     lifter_path = a.lifter or models_dir() / "lifter.pt"
@@ -104,6 +130,9 @@ def main(argv=None) -> None:
         models["baseline"], _ = load_checkpoint(base_path, kind="baseline")
     else:
         print(f"(no baseline checkpoint at {base_path})")
+    if a.by_source:
+        print(by_source_table(models, meta.get("scale_per_height", 0.79)))
+        return
     frames = frames_of(load_split(a.split), stride=a.stride)
     res = evaluate_models(models, frames, scale_per_height=meta.get("scale_per_height", 0.79))
     print(format_tables(res, len(frames)))
