@@ -22,11 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.skeleton import BLAZEPOSE_NAMES  # noqa: E402
 
-LSP_NAMES = ("right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle",
-             "right_wrist", "right_elbow", "right_shoulder", "left_shoulder", "left_elbow",
-             "left_wrist")
+from _noise import LSP_NAMES, is_swapped, noise_model  # noqa: E402
+
 OUT = Path(__file__).resolve().parents[1] / "mocap_app" / "lift" / "detector_noise.json"
-OUTLIER = 0.15
 
 
 def main() -> None:
@@ -35,8 +33,6 @@ def main() -> None:
     data = np.load(lsp / "joints.npz")
     names, joints = list(data["names"]), data["joints"]          # (14, 3, N)
     bp = [BLAZEPOSE_NAMES.index(n) for n in LSP_NAMES]
-    swap = [LSP_NAMES.index(n.replace("left", "X").replace("right", "left").replace("X", "right"))
-            for n in LSP_NAMES]
     errs, viss, swaps, detected = [], [], [], 0
     with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
         for i, name in enumerate(names):
@@ -56,36 +52,17 @@ def main() -> None:
             e[~ok] = np.nan
             errs.append(e)
             viss.append(vis)
-            d = np.linalg.norm(e, axis=1)
-            d_sw = np.linalg.norm((pred[swap] - gt) / size, axis=1)
-            limbs = [k for k in (6, 7, 10, 11, 0, 1, 4, 5) if ok[k] and ok[swap[k]]]
-            if limbs:
-                swaps.append(np.mean(d_sw[limbs]) < 0.5 * np.mean(d[limbs]))
+            sw = is_swapped(pred, gt, ok)
+            if sw is not None:
+                swaps.append(sw)
     errs, viss = np.array(errs), np.array(viss)                     # (N, 12, 2), (N, 12)
-    dist = np.linalg.norm(errs, axis=-1)
-    per_joint = {}
-    ann = np.isfinite(dist)
-    for j, n in enumerate(LSP_NAMES):
-        inl = dist[ann[:, j], j] < OUTLIER
-        e, vj = errs[ann[:, j], j], viss[ann[:, j], j]
-        e = e[inl]
-        sigma = float(1.4826 * np.median(np.abs(e - np.median(e, 0))))
-        per_joint[n] = dict(sigma=round(sigma, 4), outlier_rate=round(float(1 - inl.mean()), 4),
-                            vis_inlier=round(float(np.mean(vj[inl])), 3),
-                            vis_outlier=round(float(np.mean(vj[~inl])) if (~inl).any() else 0.0, 3))
-    dist, errs = dist[ann], errs[ann]
-    allin = dist < OUTLIER
-    result = dict(
+    ann = np.isfinite(errs).all(-1)
+    result = noise_model(
+        errs, viss, ann, swaps,
         source="MediaPipe 0.10.21 BlazePose (model_complexity=1, static) on LSP, "
                f"{len(names)} images; errors in units of the annotated keypoint box size",
-        images=len(names), detection_rate=round(detected / len(names), 4),
-        sigma_inlier=round(float(1.4826 * np.median(np.abs(errs[allin]))), 4),
-        outlier_threshold=OUTLIER, outlier_rate=round(float(1 - allin.mean()), 4),
-        outlier_median=round(float(np.median(dist[~allin])), 4) if (~allin).any() else 0.0,
-        left_right_swap_rate=round(float(np.mean(swaps)), 4),
-        median_error=round(float(np.median(dist)), 4),
-        vis_unannotated=round(float(np.mean(viss[~ann])), 3),
-        per_joint=per_joint)
+        images=len(names), detection_rate=detected / len(names),
+        vis_unannotated=float(np.mean(viss[~ann])))
     OUT.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
 

@@ -36,16 +36,11 @@ from mocap_app.core.skeleton import BLAZEPOSE_NAMES  # noqa: E402
 from mocap_app.lift.multiview import (leave_one_out, read_qca, triangulate_robust,  # noqa: E402
                                       undistort)
 
-LSP_NAMES = ("right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle",
-             "right_wrist", "right_elbow", "right_shoulder", "left_shoulder", "left_elbow",
-             "left_wrist")
-SWAP = [LSP_NAMES.index(n.replace("left", "X").replace("right", "left").replace("X", "right"))
-        for n in LSP_NAMES]
-LIMBS = (6, 7, 10, 11, 0, 1, 4, 5)      # wrists, elbows, ankles, knees (the LSP script's)
+from _noise import LSP_NAMES, OUTLIER, is_swapped, noise_model  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "mocap_app" / "lift" / "detector_noise_video.json"
 LSP_JSON = ROOT / "mocap_app" / "lift" / "detector_noise.json"
-OUTLIER = 0.15
 MAX_REF_ERROR = 15.0    # px: mean reprojection error a reference may have in its views
 MAX_BODY_ERROR = 30.0   # px: mean whole-body reprojection error of the views kept for a
                         # reference (a view swapped left/right reaches 70-130 px)
@@ -130,11 +125,9 @@ def measure(cams, kp: np.ndarray, vis: np.ndarray) -> dict:
             valid[v, f] = ok
             err_px[v, f] = e
             err[v, f] = e / size
-            d = np.linalg.norm(e, axis=1)
-            d_sw = np.linalg.norm(pts[v][SWAP] - ref, axis=1)
-            limbs = [k for k in LIMBS if ok[k] and ok[SWAP[k]]]
-            if limbs:
-                swapped[v, f] = float(np.mean(d_sw[limbs]) < 0.5 * np.mean(d[limbs]))
+            sw = is_swapped(pts[v], ref, ok)
+            if sw is not None:
+                swapped[v, f] = float(sw)
     return dict(err=err, err_px=err_px, valid=valid, ref_error=ref_error, box=box,
                 swapped=swapped, detected=detected, undistorted=und)
 
@@ -143,33 +136,12 @@ def summarise(m: dict, vis: np.ndarray, n_views: int, n_frames: int, source: str
     """The noise model in ``detector_noise.json``'s schema (the LSP script's formulas)."""
     det = m["detected"]
     scored = m["valid"]                                 # (V, F, 12) detected + reference
-    errs = m["err"][scored]                             # (N, 2)
-    dist = np.linalg.norm(errs, axis=-1)
-    allin = dist < OUTLIER
-    per_joint = {}
-    for j, n in enumerate(LSP_NAMES):
-        sj = scored[..., j]
-        e, vj = m["err"][..., j, :][sj], vis[..., j][sj]
-        inl = np.linalg.norm(e, axis=-1) < OUTLIER
-        ei = e[inl]
-        sigma = float(1.4826 * np.median(np.abs(ei - np.median(ei, 0))))
-        per_joint[n] = dict(sigma=round(sigma, 4), outlier_rate=round(float(1 - inl.mean()), 4),
-                            vis_inlier=round(float(np.mean(vj[inl])), 3),
-                            vis_outlier=round(float(np.mean(vj[~inl])) if (~inl).any() else 0.0,
-                                              3))
     unref = det[..., None] & ~scored
     sw = m["swapped"][np.isfinite(m["swapped"])]
-    return dict(
-        source=source,
-        images=int(n_views * n_frames),
-        detection_rate=round(float(det.mean()), 4),
-        sigma_inlier=round(float(1.4826 * np.median(np.abs(errs[allin]))), 4),
-        outlier_threshold=OUTLIER, outlier_rate=round(float(1 - allin.mean()), 4),
-        outlier_median=round(float(np.median(dist[~allin])), 4) if (~allin).any() else 0.0,
-        left_right_swap_rate=round(float(np.mean(sw)), 4),
-        median_error=round(float(np.median(dist)), 4),
-        vis_unannotated=round(float(np.mean(vis[unref])), 3) if unref.any() else 0.0,
-        per_joint=per_joint)
+    return noise_model(m["err"].reshape(-1, 12, 2), vis.reshape(-1, 12),
+                       scored.reshape(-1, 12), list(sw), source=source,
+                       images=n_views * n_frames, detection_rate=float(det.mean()),
+                       vis_unannotated=float(np.mean(vis[unref])) if unref.any() else 0.0)
 
 
 def report(result: dict, lsp: dict, m: dict, cams) -> None:
