@@ -152,6 +152,8 @@ class Recorder:
     def write(self, frame: Frame, pose: FramePose) -> None:
         self.take.append(pose)   # raises TakeError on a full disk: the caller stops
         if self._video is not None:
+            if self._video.error:   # the encoder thread failed: stop like a full disk
+                raise TakeError(self._video.error)
             self._video.put(frame.image)
         self.frames += 1
 

@@ -63,3 +63,40 @@ def test_take_video_is_mpeg4_and_matches_the_camera_frames(tmp_path):
     originals = [seen[k] for k in sorted(seen)]
     psnr = [cv2.PSNR(a, b) for a, b in zip(originals, got)]
     assert min(psnr) > 30.0
+
+
+def test_video_encoder_failure_stops_the_take_and_keeps_the_poses(tmp_path):
+    """An error on the take's video writer thread is not swallowed: the next frame stops
+    the recording with that message, and the poses written so far stay readable."""
+    import cv2
+    from mocap_app.capture.base import Frame
+    from mocap_app.core.pose import FramePose
+    from mocap_app.pipeline.live import Recorder
+    from mocap_app.takes import TakeError
+
+    class BrokenWriter:
+        def write(self, img):
+            raise cv2.error("disk gone")
+
+        def release(self):
+            pass
+
+    rec = Recorder(tmp_path / "take", 30.0, (64, 48), source="test")
+    rec._video._writer = BrokenWriter()
+    img = np.zeros((48, 64, 3), np.uint8)
+    written, error = 0, None
+    for i in range(200):
+        pose = FramePose(index=i, timestamp=i / 30, image_size=(64, 48),
+                         keypoints_2d=np.zeros((25, 2)), visibility=np.ones(25),
+                         joints_3d=np.zeros((25, 3)))
+        try:
+            rec.write(Frame(i, i / 30, img), pose)
+            written += 1
+        except TakeError as exc:
+            error = str(exc)
+            break
+    rec.close("stopped")
+    assert error is not None and "video recording failed" in error and "disk gone" in error
+    seq, meta = load_take(tmp_path / "take")
+    assert meta["status"] == "stopped"
+    assert len(seq) == written + 1 > 0    # the failing call's pose was written first
