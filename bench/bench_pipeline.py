@@ -8,7 +8,7 @@
    protocol) into LiveSession: estimator (+ lifter when shipped) + causal refiner (when
    shipped) + recording; sustained fps, dropped frames, capture-to-result latency, and the
    per-frame pipeline time as a ratio to the detector alone on the same live capture
-   (interleaved runs) and to the idle floor of 1.;
+   (interleaved runs) and to the idle floor of section 1;
 3. offline path: process_video on 720p30 (the clip resized to 1280x720) with the
    bidirectional refiner when shipped; fps and the ratio to real time;
 4. model costs: lifter and refiner per frame on the CPU (untrained weights of the same
@@ -40,8 +40,6 @@ from mocap_app.core.paths import sample_clip  # noqa: E402
 from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator  # noqa: E402
 from mocap_app.pipeline.live import LiveSession  # noqa: E402
 from mocap_app.pipeline.offline import process_video  # noqa: E402
-
-
 
 
 def pct(values, q) -> float:

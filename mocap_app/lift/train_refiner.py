@@ -254,7 +254,7 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
 def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: int = 0,
           batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
           val_frames: int = 20000, accel_weight: float = 1.0,
-          symmetry_weight: float = 1.0) -> TemporalRefiner:
+          symmetry_weight: float = 5.0) -> TemporalRefiner:
     """``symmetry_weight``: Dabral et al.'s left/right bone-length symmetry loss on the
     refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -377,7 +377,7 @@ def main(argv=None) -> int:
     ap.add_argument("--window", type=int, default=None, help="frames (default 24 / 31)")
     ap.add_argument("--accel-weight", type=float, default=1.0,
                     help="weight of the acceleration-error loss next to MPJPE")
-    ap.add_argument("--symmetry-weight", type=float, default=1.0,
+    ap.add_argument("--symmetry-weight", type=float, default=5.0,
                     help="weight of the left/right bone-length symmetry loss (Dabral et al.)")
     ap.add_argument("--hidden", type=int, default=512)
     ap.add_argument("--minutes", type=float, default=20.0, help="training time budget")
