@@ -134,7 +134,9 @@ def resample_joints(seq: PoseSequence, fps: float | None = None
     ts = np.asarray(seq.timestamps, float)
     real = take_frame_rate(seq)
     out_fps = float(fps) if fps else real
-    n_out = max(1, int(np.floor((ts[-1] - ts[0]) * out_fps + 1e-6)) + 1) if len(ts) > 1 else 1
+    # the grid spans the take to the nearest frame: a live take whose capture clock ran a
+    # hair fast (31 frames in 0.997 s at 30 fps) keeps its last frame (floor dropped it)
+    n_out = max(1, int(np.rint((ts[-1] - ts[0]) * out_fps)) + 1) if len(ts) > 1 else 1
     grid = ts[0] + np.arange(n_out) / out_fps
     on_grid = (n_out == len(ts) and len(ts) > 0
                and np.all(np.abs(ts - grid) < 0.25 / out_fps))

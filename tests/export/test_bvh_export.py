@@ -123,6 +123,20 @@ def test_variable_rate_take_is_resampled_to_a_constant_rate(tmp_path):
     assert read_bvh(path).frame_time == pytest.approx(1 / fps, abs=1e-8)
 
 
+def test_live_take_with_a_slightly_fast_clock_keeps_every_frame(tmp_path):
+    """31 frames captured at 30 fps whose clock jitter makes them span 0.997 s: the rate
+    snaps to 30 and the BVH has all 31 frames (the grid spans the take to the nearest
+    frame; it used to drop the last one)."""
+    rng = np.random.default_rng(5)
+    ts = np.arange(31) / 30.0 + rng.uniform(-0.004, 0.004, 31)
+    ts[0], ts[-1] = 0.0, 0.997
+    seq = puppet_sequence(31, fps=30.0, timestamps=ts)
+    assert take_frame_rate(seq) == 30.0
+    r = retarget(seq)
+    assert len(r.positions) == 31
+    assert read_bvh(write_bvh(seq, tmp_path / "live.bvh")).num_frames == 31
+
+
 def test_frames_with_no_person_are_interpolated_inside_and_held_at_the_ends():
     seq = puppet_sequence(40)
     valid = np.ones(40, bool)
