@@ -28,7 +28,7 @@ from mocap_app.core.skeleton import JOINT_NAMES
 from . import metrics
 from .camera_sim import make_pairs
 from .checkpoint import load_checkpoint
-from .inference import DEFAULT_HEIGHT
+from .inference import DEFAULT_HEIGHT, FlipAveraged
 from .mocap_data import load_split
 from .normalize import cube_to_metres
 from .train import frames_of, predict_cube
@@ -118,6 +118,8 @@ def main(argv=None) -> None:
     p.add_argument("--stride", type=int, default=10, help="use every n-th test frame")
     p.add_argument("--split", default="test")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--flip", action="store_true",
+                   help="also evaluate every model flip-averaged (inference.FlipAveraged)")
     p.add_argument("--by-source", action="store_true",
                    help="instead: MPJPE / PA-MPJPE per data source, train and test frames")
     a = p.parse_args(argv)
@@ -130,6 +132,8 @@ def main(argv=None) -> None:
         models["baseline"], _ = load_checkpoint(base_path, kind="baseline")
     else:
         print(f"(no baseline checkpoint at {base_path})")
+    if a.flip:
+        models.update({f"{n} + flip": FlipAveraged(m) for n, m in list(models.items())})
     if a.by_source:
         print(by_source_table(models, meta.get("scale_per_height", 0.79)))
         return

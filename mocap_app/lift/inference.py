@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from mocap_app.core.paths import models_dir
-from mocap_app.core.skeleton import NUM_JOINTS
+from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
 from .normalize import cube_to_metres, normalize_keypoints
@@ -29,6 +29,32 @@ from .normalize import cube_to_metres, normalize_keypoints
 DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
 MIN_KEYPOINTS = 4
+#: Default of ``Lifter.flip_average`` (see the model card for what it is worth).
+FLIP_AVERAGE = False
+_PERM = list(MIRROR_PERMUTATION)
+
+
+def mirror_x(t):
+    """Network inputs (B, J, 3: x, y, visibility) or cube coordinates (B, J, 3) of the
+    mirror image: x -> -x, left and right joints swap names (torch or numpy)."""
+    out = t[:, _PERM].clone() if isinstance(t, torch.Tensor) else t[:, _PERM].copy()
+    out[..., 0] *= -1
+    return out
+
+
+class FlipAveraged(torch.nn.Module):
+    """A lifter or baseline whose coordinates are averaged with those of the mirror image
+    mirrored back (what ``Lifter(flip_average=True)`` does), for evaluation."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        def coords(inp):
+            y = self.model(inp)
+            return y.coords if hasattr(y, "coords") else y
+        return 0.5 * (coords(x) + mirror_x(coords(mirror_x(x))))
 
 
 @dataclass(frozen=True)
@@ -41,16 +67,20 @@ class LiftResult:
 
 class Lifter:
     def __init__(self, model, meta: dict, device: torch.device,
-                 person_height: float = DEFAULT_HEIGHT):
+                 person_height: float = DEFAULT_HEIGHT, flip_average: bool = FLIP_AVERAGE):
         self.model = model.eval()
         self.meta = meta
         self.device = device
         self.person_height = float(person_height)
         self.scale_per_height = float(meta.get("scale_per_height", 0.79))
+        #: Also lift the mirrored keypoints, mirror that answer back and average the two
+        #: (heatmaps too): twice the cost, a little more accurate and more symmetric.
+        self.flip_average = bool(flip_average)
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | None = None,
-             person_height: float = DEFAULT_HEIGHT, cpu_threads: int | None = 1) -> "Lifter":
+             person_height: float = DEFAULT_HEIGHT, cpu_threads: int | None = 1,
+             flip_average: bool = FLIP_AVERAGE) -> "Lifter":
         """``cpu_threads``: torch's intra-op threads (process-wide). One by default: the
         detector runs beside it on a 2-core machine, and two torch threads there collapse
         under load. None leaves torch's setting alone."""
@@ -59,7 +89,7 @@ class Lifter:
             torch.set_num_threads(cpu_threads)
         model, meta = load_checkpoint(path or models_dir() / "lifter.pt", kind="margipose",
                                       device=dev)
-        return cls(model, meta, dev, person_height)
+        return cls(model, meta, dev, person_height, flip_average)
 
     @property
     def body_scale(self) -> float:
@@ -85,10 +115,20 @@ class Lifter:
         usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
         valid = usable >= MIN_KEYPOINTS
         x = torch.from_numpy(normalize_keypoints(kp, vis)).to(self.device)
-        out = self.model(x)
-        coords = out.coords.float().cpu().numpy()
+        coords, maps = self._run(x)
+        if self.flip_average:
+            cm, mm = self._run(mirror_x(x))
+            coords = 0.5 * (coords + mirror_x(cm))
+            # x is the column axis of the xy and xz planes; zy has no x
+            maps = {p: 0.5 * (maps[p] + (mm[p][:, _PERM, :, ::-1] if p != "zy"
+                                         else mm[p][:, _PERM]))
+                    for p in maps}
         scale = (person_height or self.person_height) * self.scale_per_height
         joints = cube_to_metres(coords, scale)
         joints[~valid] = np.nan
-        maps = {p: getattr(out, p).float().cpu().numpy() for p in ("xy", "zy", "xz")}
         return LiftResult(joints, maps, coords, valid)
+
+    def _run(self, x: torch.Tensor) -> tuple[np.ndarray, dict]:
+        out = self.model(x)
+        return (out.coords.float().cpu().numpy(),
+                {p: getattr(out, p).float().cpu().numpy() for p in ("xy", "zy", "xz")})

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from mocap_app.core.paths import models_dir
-from mocap_app.core.skeleton import J, NUM_JOINTS, mirror
+from mocap_app.core.skeleton import J, NUM_JOINTS, PARENTS, mirror
 
 from . import losses
 from .metrics import mpjpe
@@ -220,10 +220,48 @@ def evaluate(pairs, fn) -> dict:
 
 # --------------------------------------------------------------------------- training
 
-def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator):
+def _descendants(joint: int) -> list[int]:
+    """``joint`` and every joint below it in ``core.skeleton.PARENTS``."""
+    out = [joint]
+    for j in range(NUM_JOINTS):
+        k = j
+        while k >= 0 and k != joint:
+            k = PARENTS[k]
+        if k == joint and j != joint:
+            out.append(j)
+    return out
+
+
+#: The 8 limb bones the report's left/right asymmetry measures, as (proximal joint, the
+#: joints moved when the bone is lengthened).
+LIMB_SEGMENTS = tuple((J[f"{s}_{a}"], _descendants(J[f"{s}_{b}"]))
+                      for s in ("left", "right")
+                      for a, b in (("shoulder", "elbow"), ("elbow", "wrist"),
+                                   ("hip", "knee"), ("knee", "ankle")))
+
+
+def scale_limbs(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Lengthen or shorten the 8 limb bones of poses ``x`` (B, ..., J, 3) by ``factors``
+    (B, 8), the same factor in every frame of a sample: the distal joint and everything
+    below it move along the bone. Models the lifter's failure on real video, where one
+    forearm or shin comes out consistently too short or too long (a limb pointing at the
+    camera), which the projected motion capture hardly shows."""
+    x = x.copy()
+    extra = (1,) * (x.ndim - 3)
+    for k, (prox, moved) in enumerate(LIMB_SEGMENTS):
+        f = factors[:, k].reshape(-1, *extra, 1) - 1.0               # (B, 1.., 1)
+        delta = f * (x[..., moved[0], :] - x[..., prox, :])          # (B, .., 3)
+        x[..., moved, :] += delta[..., None, :]
+    return x
+
+
+def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator,
+             limb_aug: float = 0.0, limb_aug_prob: float = 0.5):
     """Endless (windows (B, 3, W, J, 3), targets (B, 3, J, 3)) float32 tensors for three
     consecutive frames each (for the acceleration loss); windows clamp at chunk edges
-    like ``TemporalRefiner.make_windows``."""
+    like ``TemporalRefiner.make_windows``. With ``limb_aug`` > 0, a fraction
+    ``limb_aug_prob`` of the input windows get one or two limb bones scaled by a factor in
+    1 +- ``limb_aug`` over the whole window (``scale_limbs``); targets stay the truth."""
     inp = np.concatenate([p[0] for p in pairs])
     gt = np.concatenate([p[1] for p in pairs])
     lengths = np.array([len(p[0]) for p in pairs])
@@ -239,6 +277,12 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
                     hi[:, None, None])                                          # (B, 3, W)
         x = inp[w]                                                              # (B, 3, W, J, 3)
         y = gt[frames]                                                          # (B, 3, J, 3)
+        if limb_aug > 0:
+            factors = np.ones((batch, len(LIMB_SEGMENTS)))
+            for b in np.flatnonzero(rng.random(batch) < limb_aug_prob):
+                bones = rng.choice(len(LIMB_SEGMENTS), int(rng.integers(1, 3)), replace=False)
+                factors[b, bones] = 1.0 + rng.uniform(-limb_aug, limb_aug, len(bones))
+            x = scale_limbs(x, factors).astype(np.float32)
         # a random turn about the vertical axis: the refiner must not care where the
         # person faces
         ang = rng.uniform(0, 2 * np.pi, batch)
@@ -254,9 +298,11 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
 def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: int = 0,
           batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
           val_frames: int = 20000, accel_weight: float = 1.0,
-          symmetry_weight: float = 5.0) -> TemporalRefiner:
+          symmetry_weight: float = 5.0, limb_aug: float = 0.0) -> TemporalRefiner:
     """``symmetry_weight``: Dabral et al.'s left/right bone-length symmetry loss on the
-    refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs."""
+    refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs.
+    ``limb_aug``: relative range of the limb-length augmentation of the inputs
+    (``_batches``; 0 = off)."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -269,7 +315,8 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
           flush=True)
     model = TemporalRefiner(config).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    batches = _batches(train_pairs, config.window, model.past_frames, batch, rng)
+    batches = _batches(train_pairs, config.window, model.past_frames, batch, rng,
+                       limb_aug=limb_aug)
     budget = minutes * 60.0
     t_start = time.time()
     best, best_state, best_m, step = math.inf, None, None, 0
@@ -314,7 +361,8 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
     model.save(out, source=source, steps=step, minutes=minutes,
                val_mpjpe_mm=best_m and best_m["mpjpe_mm"], val_accel_mm=best_m and best_m["accel_mm"],
                seed=seed, batch=batch, lr=lr, accel_weight=accel_weight,
-               symmetry_weight=symmetry_weight, val_asym_mm=best_m and best_m["asym_mm"])
+               symmetry_weight=symmetry_weight, limb_aug=limb_aug,
+               val_asym_mm=best_m and best_m["asym_mm"])
     print(f"saved {out} (val {best_m}, {step} steps)", flush=True)
     return model
 
@@ -379,6 +427,9 @@ def main(argv=None) -> int:
                     help="weight of the acceleration-error loss next to MPJPE")
     ap.add_argument("--symmetry-weight", type=float, default=5.0,
                     help="weight of the left/right bone-length symmetry loss (Dabral et al.)")
+    ap.add_argument("--limb-aug", type=float, default=0.0,
+                    help="scale one or two limb bones of half the input windows by up to "
+                         "+- this fraction (0 = off)")
     ap.add_argument("--hidden", type=int, default=512)
     ap.add_argument("--minutes", type=float, default=20.0, help="training time budget")
     ap.add_argument("--source", choices=("lifter", "sim", "auto"), default="auto",
@@ -414,7 +465,8 @@ def main(argv=None) -> int:
     out = args.out or models_dir() / ("refiner_causal.pt" if causal else "refiner_bidir.pt")
     print(f"training {asdict(config)} on {source} for {args.minutes} min -> {out}", flush=True)
     train(config, source, args.minutes, out, seed=args.seed, train_frames=args.train_frames,
-          accel_weight=args.accel_weight, symmetry_weight=args.symmetry_weight)
+          accel_weight=args.accel_weight, symmetry_weight=args.symmetry_weight,
+          limb_aug=args.limb_aug)
     return 0
 
 

@@ -130,3 +130,32 @@ def test_shipped_checkpoints_exist_with_their_configs():
     b = TemporalRefiner.load(models_dir() / "refiner_bidir.pt")
     assert c.config.causal and c.latency == 0
     assert not b.config.causal and b.latency == b.window // 2
+
+
+def test_limb_scaling_augmentation_changes_only_the_chosen_bone_lengths():
+    from mocap_app.core.skeleton import BONES, J
+    from mocap_app.lift.train_refiner import LIMB_SEGMENTS, scale_limbs
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 5, 25, 3))                       # (B, 3, W, J, 3)
+    factors = np.ones((2, len(LIMB_SEGMENTS)))
+    factors[0, 1] = 1.2          # left forearm of sample 0
+    factors[1, 6] = 0.8          # right thigh of sample 1
+    y = scale_limbs(x, factors)
+
+    def lengths(z):
+        return {(p, c): np.linalg.norm(z[..., c, :] - z[..., p, :], axis=-1) for p, c in BONES}
+    before, after = lengths(x), lengths(y)
+    for bone in before:
+        ratio = after[bone] / before[bone]
+        expect = np.ones((2, 1, 1))
+        if bone == (J["left_elbow"], J["left_wrist"]):
+            expect[0] = 1.2
+        if bone == (J["right_hip"], J["right_knee"]):
+            expect[1] = 0.8
+        np.testing.assert_allclose(ratio, np.broadcast_to(expect, ratio.shape), rtol=1e-9)
+    # the bone keeps its direction, and joints above it do not move
+    d0 = x[0, ..., J["left_wrist"], :] - x[0, ..., J["left_elbow"], :]
+    d1 = y[0, ..., J["left_wrist"], :] - y[0, ..., J["left_elbow"], :]
+    np.testing.assert_allclose(d1, 1.2 * d0)
+    np.testing.assert_array_equal(y[0, ..., J["left_elbow"], :], x[0, ..., J["left_elbow"], :])
+    np.testing.assert_array_equal(y[:, ..., J["pelvis"], :], x[:, ..., J["pelvis"], :])
