@@ -30,7 +30,7 @@ DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
 MIN_KEYPOINTS = 4
 #: Default of ``Lifter.flip_average`` (see the model card for what it is worth).
-FLIP_AVERAGE = False
+FLIP_AVERAGE = True
 _PERM = list(MIRROR_PERMUTATION)
 
 

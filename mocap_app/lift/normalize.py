@@ -21,6 +21,17 @@ from mocap_app.core.skeleton import J, NUM_JOINTS
 CUBE_HALF = 1.0
 #: Visibility below which a keypoint does not frame the input box.
 VISIBLE = 0.5
+#: Bumped when the input encoding changes (caches of lifted poses key on it).
+INPUT_VERSION = 2
+#: Face points (head, nose, ears) whose 2D spread (largest pairwise distance) is less than
+#: this fraction of the 2D neck-pelvis distance are treated as missing. A real head never
+#: looks that small next to its torso: on the training motion capture seen by the random
+#: cameras with exact 2D, 1 % of frames are below 0.163 (``tests/lift/test_normalize.py``
+#: measures it). BlazePose does produce such faces, with visibility 1, when the head is
+#: hidden or turned down (stgcn_taichi's bent-over stance): its face landmarks collapse to
+#: a blob, and the lifter, never trained on that, bent the arms wrongly.
+FACE_MIN_RATIO = 0.16
+_FACE = [J[n] for n in ("head", "nose", "left_ear", "right_ear")]
 
 
 def body_scale(joints: np.ndarray) -> np.ndarray:
@@ -32,14 +43,42 @@ def body_scale(joints: np.ndarray) -> np.ndarray:
     return length("pelvis", "neck") + thigh + shin
 
 
+def face_ratio(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(...,) 2D spread of the visible face points (largest pairwise distance between head,
+    nose and ears) over the 2D neck-pelvis distance; NaN with fewer than two visible face
+    points or no torso."""
+    kp = np.asarray(keypoints, dtype=np.float64)
+    vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64))
+    seen = (vis[..., _FACE] >= VISIBLE) & np.isfinite(kp[..., _FACE, :]).all(-1)
+    face = np.where(seen[..., None], kp[..., _FACE, :], np.nan)             # (..., 4, 2)
+    d = np.linalg.norm(face[..., :, None, :] - face[..., None, :, :], axis=-1)
+    with np.errstate(all="ignore"):
+        import warnings  # noqa: PLC0415
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spread = np.nanmax(d.reshape(*d.shape[:-2], -1), axis=-1)
+        torso = np.linalg.norm(kp[..., J["neck"], :] - kp[..., J["pelvis"], :], axis=-1)
+        return np.where((torso > 0) & (seen.sum(-1) >= 2), spread / torso, np.nan)
+
+
+def collapsed_face(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(...,) bool: the face points shrank below ``FACE_MIN_RATIO`` of the torso."""
+    r = face_ratio(keypoints, visibility)
+    return np.nan_to_num(r, nan=np.inf) < FACE_MIN_RATIO
+
+
 def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """Pixels (..., J, 2) and visibility (..., J) -> network input (..., J, 3): x, y in
-    the keypoint box (y down, as in the image), visibility. Missing joints -> (0, 0, 0)."""
+    the keypoint box (y down, as in the image), visibility. Missing joints -> (0, 0, 0);
+    so are face points that collapsed to a blob (``collapsed_face``)."""
     kp = np.asarray(keypoints, dtype=np.float64)
     vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0)
     assert kp.shape[-2:] == (NUM_JOINTS, 2), kp.shape
     finite = np.isfinite(kp).all(-1)
     vis = np.where(finite, np.clip(vis, 0.0, 1.0), 0.0)
+    collapsed = collapsed_face(kp, vis)
+    finite = finite & ~(collapsed[..., None] & np.isin(np.arange(NUM_JOINTS), _FACE))
+    vis = np.where(finite, vis, 0.0)
     framing = finite & (vis >= VISIBLE)
     # too few visible joints to frame: use every finite one
     few = framing.sum(-1, keepdims=True) < 2

@@ -148,10 +148,13 @@ def _pairs_cache(split: str, seed: int, max_frames: int | None) -> Path:
     """Where lifted chunks are kept (lifting is the slow part; both models reuse it)."""
     from mocap_app.core.paths import cache_dir  # noqa: PLC0415
     lifter = models_dir() / "lifter.pt"
+    from .inference import FLIP_AVERAGE  # noqa: PLC0415
+    from .normalize import INPUT_VERSION  # noqa: PLC0415
     stamp = lifter.stat().st_mtime_ns if lifter.exists() else 0
     folder = cache_dir() / "refiner"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"lifted_{split}_{seed}_{max_frames}_{stamp}.npz"
+    return folder / (f"lifted_{split}_{seed}_{max_frames}_{stamp}_in{INPUT_VERSION}"
+                     f"{'_flip' if FLIP_AVERAGE else ''}.npz")
 
 
 def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,
