@@ -66,3 +66,20 @@ def auc(pred: np.ndarray, gt: np.ndarray, max_mm: float = 150.0, steps: int = 31
 def summary(pred: np.ndarray, gt: np.ndarray) -> dict[str, float]:
     return {"MPJPE": mpjpe(pred, gt), "PA-MPJPE": pa_mpjpe(pred, gt), "PCK@150": pck(pred, gt),
             "AUC": auc(pred, gt)}
+
+
+def pa_errors_masked(pred: np.ndarray, ref: np.ndarray, joints=None,
+                     min_joints: int = 8) -> np.ndarray:
+    """(N,) per-frame PA-MPJPE (mm) over the joints finite in both ``pred`` and ``ref``
+    (optionally only ``joints``), each frame aligned on its own joints; NaN for frames
+    with fewer than ``min_joints`` of them (a real-video reference misses joints)."""
+    out = np.full(len(pred), np.nan)
+    sel = list(range(pred.shape[-2])) if joints is None else list(joints)
+    for f in range(len(pred)):
+        p, g = pred[f, sel], ref[f, sel]
+        ok = np.isfinite(p).all(-1) & np.isfinite(g).all(-1)
+        if ok.sum() < min_joints:
+            continue
+        a = procrustes(p[ok][None], g[ok][None])[0]
+        out[f] = 1000.0 * np.linalg.norm(a - g[ok], axis=-1).mean()
+    return out

@@ -31,3 +31,22 @@ def test_pck_and_auc_known_values():
     # t=105 on (10 thresholds)
     expected = np.mean([100 * ((t > 0) + 12 * (t > 100)) / 25 for t in np.linspace(0, 150, 31)])
     assert abs(metrics.auc(pred, gt) - expected) < 1e-9
+
+
+def test_masked_pa_errors_ignore_missing_joints_and_frames_with_too_few():
+    from mocap_app.lift.metrics import pa_errors_masked
+    rng = np.random.default_rng(1)
+    gt = rng.normal(size=(3, 25, 3))
+    c, s = np.cos(0.7), np.sin(0.7)
+    rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    pred = 1.7 * gt @ rot.T + np.array([0.3, -2.0, 5.0])
+    pred[0, 4] += 10.0                    # a wild joint, then hidden from the reference
+    ref = gt.copy()
+    ref[0, 4] = np.nan
+    ref[2, 5:] = np.nan                   # frame 2: only 5 joints left
+    e = pa_errors_masked(pred, ref)
+    np.testing.assert_allclose(e[:2], 0.0, atol=1e-9)
+    assert np.isnan(e[2])
+    # a real error shows: one joint 0.1 m off among 25 in frame 1
+    ref[1, 7] += np.array([0.1, 0.0, 0.0])
+    assert pa_errors_masked(pred, ref)[1] > 1.0

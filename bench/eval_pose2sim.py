@@ -1,0 +1,196 @@
+"""3D accuracy on real video: monocular 3D from one view against the multi-view
+triangulation of the Pose2Sim take (BASELINE.md's Pose2Sim row, for our models).
+
+    .venv/bin/python bench/eval_pose2sim.py [--cache detections.npz] [--json out.json]
+
+Data: ``video/pose2sim`` (four synchronised calibrated views, 100 frames at 60 fps). Our
+BlazePose detector (tracking mode, reset per view) runs on every view. Reference per view
+v and frame: the app's 25 joints triangulated (DLT, undistorted pixels) from the *other*
+views (``lift.multiview.leave_one_out``: views whose whole bodies disagree by > 30 px are
+dropped, then per joint views are dropped while the mean reprojection error is > 15 px;
+at least two views), so view v's own detections never enter its reference. BASELINE.md
+triangulated from all four views instead; that variant is printed too
+(``--reference all``).
+
+Estimates from view v alone, each compared with PA-MPJPE (Procrustes: rotation, uniform
+scale, translation, per frame, over the joints that have a reference), mm:
+
+- BlazePose world landmarks (the detector's own 3D: what BASELINE.md measured with
+  MediaPipe, 82.7 mm from cam01 against the all-view reference);
+- the lifter per frame (``Lifter``, the app's settings);
+- the lifter + the bidirectional temporal refiner (the offline pipeline before fitting);
+- all offline stages (refiner, skeleton fitting with constant bone lengths; root and feet
+  do not change a pelvis-relative pose's PA-MPJPE beyond the fitting).
+
+The reference is made of BlazePose's own landmarks, so it carries their definitions
+(where BlazePose puts a hip or a shoulder); the lifter learned the motion-capture
+skeleton's (joint centres), which costs it a systematic part of this error that the
+detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints,
+the points both definitions place most alike).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mocap_app.core.paths import shared_data_dir  # noqa: E402
+from mocap_app.core.pose import PoseSequence  # noqa: E402
+from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
+from mocap_app.lift.metrics import pa_errors_masked as pa_errors  # noqa: E402
+from mocap_app.lift.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
+                                      triangulate_robust, undistort)
+
+MAX_REF_ERROR = 15.0
+MAX_BODY_ERROR = 30.0
+CORE = [J[f"{s}_{p}"] for s in ("left", "right")
+        for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")]
+
+
+def take_dir() -> Path:
+    return shared_data_dir() / "video" / "pose2sim"
+
+
+def detect_views(videos: list[Path]) -> dict:
+    """App keypoints (V, F, J, 2), visibility (V, F, J) and the detector's world joints
+    (V, F, J, 3, app axes, pelvis-relative) of every view; NaN where no person."""
+    from mocap_app.capture.video import VideoFileSource
+    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator
+    est = PoseEstimator(EstimatorConfig(lifter="none"))
+    kps, viss, worlds, sizes, fps = [], [], [], [], []
+    try:
+        for path in videos:
+            est.reset()
+            src = VideoFileSource(path)
+            sizes.append((src.info.width, src.info.height))
+            fps.append(src.info.fps)
+            kp, vis, world = [], [], []
+            for frame in src:
+                det = est.detector.detect(frame.image, frame.timestamp)
+                if det is None:
+                    kp.append(np.full((NUM_JOINTS, 2), np.nan))
+                    vis.append(np.zeros(NUM_JOINTS))
+                    world.append(np.full((NUM_JOINTS, 3), np.nan))
+                else:
+                    k, v = det.app_keypoints()
+                    kp.append(k)
+                    vis.append(v)
+                    world.append(det.app_world_joints())
+            src.close()
+            kps.append(kp)
+            viss.append(vis)
+            worlds.append(world)
+            print(f"{path.name}: {len(kp)} frames, "
+                  f"{sum(np.isfinite(k).all() for k in kp)} with a person", flush=True)
+    finally:
+        est.close()
+    n = min(len(k) for k in kps)
+    return {"kp": np.array([k[:n] for k in kps]), "vis": np.array([v[:n] for v in viss]),
+            "world": np.array([w[:n] for w in worlds]), "sizes": np.array(sizes),
+            "fps": np.array(fps)}
+
+
+def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(leave-one-out (V, F, J, 3), all-view (F, J, 3)) world points, NaN where none."""
+    V, F = kp.shape[:2]
+    Ps = np.array([c.P for c in cams])
+    und = np.stack([undistort(c, kp[v]) for v, c in enumerate(cams)])
+    loo = np.full((V, F, NUM_JOINTS, 3), np.nan)
+    allv = np.full((F, NUM_JOINTS, 3), np.nan)
+    for f in range(F):
+        pts = und[:, f]
+        r = leave_one_out(Ps, pts, min_views=2, max_ref_error=MAX_REF_ERROR,
+                          max_body_error=MAX_BODY_ERROR)
+        loo[:, f] = np.where(r.valid[..., None], r.points, np.nan)
+        seen = np.isfinite(pts).all(-1)
+        views = [u for u in range(V) if seen[u].any()]
+        if len(views) < 2:
+            continue
+        views, err = select_views(Ps, pts, views, 2, MAX_BODY_ERROR)
+        if err > MAX_BODY_ERROR:
+            continue
+        for j in range(NUM_JOINTS):
+            vs = [u for u in views if seen[u, j]]
+            if len(vs) < 2:
+                continue
+            X, e = triangulate_robust(Ps, pts[:, j], vs, 2, MAX_REF_ERROR)
+            if e <= MAX_REF_ERROR:
+                allv[f, j] = X
+    return loo, allv
+
+
+def estimates(data: dict, v: int) -> dict:
+    """Name -> (F, J, 3) pelvis-relative 3D from view v alone."""
+    from mocap_app.lift.inference import Lifter
+    from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
+    kp, vis = data["kp"][v], data["vis"][v]
+    valid = np.isfinite(kp).all(axis=(-1, -2))
+    size = tuple(int(s) for s in data["sizes"][v])
+    lifter = Lifter.load()
+    lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
+    per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
+    fps = float(data["fps"][v]) or 60.0
+    seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
+                       valid & lifted.valid, fps, size)
+    off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
+                        foot_contact="never")
+    bidir = load_refiner(causal=False)
+    temporal = refine_sequence(seq, replace(off, temporal=True), bidir).refined.joints_3d
+    fitted = refine_sequence(seq, replace(off, temporal=True, skeleton_fitting=True),
+                             bidir).refined.joints_3d
+    return {"BlazePose world landmarks": data["world"][v],
+            "lifter per frame": per_frame,
+            "lifter + bidirectional refiner": temporal,
+            "lifter + refiner + skeleton fitting": fitted}
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="npz of the detections: read if it exists, else written")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    take = take_dir()
+    cams = read_qca(take / "Calib.qca.txt")
+    if args.cache is not None and args.cache.exists():
+        data = dict(np.load(args.cache))
+    else:
+        data = detect_views([take / f"{c.name}.mp4" for c in cams])
+        if args.cache is not None:
+            np.savez(args.cache, **data)
+    loo, allv = references(cams, data["kp"])
+    V = data["kp"].shape[0]
+    rows: dict = {}
+    for v in range(V):
+        for name, pred in estimates(data, v).items():
+            r = rows.setdefault(name, {})
+            for ref_name, ref in (("leave-one-out", loo[v]), ("all views", allv)):
+                for set_name, joints in (("25 joints", None), ("12 limb joints", CORE)):
+                    e = pa_errors(pred, ref, joints)
+                    r.setdefault(f"{ref_name}, {set_name}", []).append(
+                        (cams[v].name, float(np.nanmean(e)), int(np.isfinite(e).sum())))
+    cols = list(next(iter(rows.values())))
+    print(f"\nPA-MPJPE (mm) on the Pose2Sim take, {data['kp'].shape[1]} frames per view; "
+          f"per view {', '.join(c.name for c in cams)} and their mean")
+    for col in cols:
+        print(f"\nreference: {col}\n")
+        print("| 3D from one view | " + " | ".join(c.name for c in cams) + " | mean |")
+        print("|---|" + "---|" * (V + 1))
+        for name, r in rows.items():
+            vals = [x[1] for x in r[col]]
+            print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in vals)
+                  + f" | {np.mean(vals):.1f} |")
+    res = {name: {col: [{"view": a, "pa_mpjpe_mm": b, "frames": c} for a, b, c in r[col]]
+                  for col in cols} for name, r in rows.items()}
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1) + "\n")
+    return res
+
+
+if __name__ == "__main__":
+    main()
