@@ -30,7 +30,8 @@ from importlib import resources
 
 import numpy as np
 
-from mocap_app.core.skeleton import J, JOINT_NAMES, MIRROR_PERMUTATION, NUM_JOINTS, mirror
+from mocap_app.core.skeleton import (J, JOINT_NAMES, MIRROR_PERMUTATION, NUM_JOINTS, PARENTS,
+                                     mirror)
 
 from .normalize import body_scale, camera_to_cube, normalize_keypoints
 
@@ -116,13 +117,60 @@ def random_cameras(rng: np.random.Generator, n: int, pelvis_height: np.ndarray):
     return rot, centre, focal, sizes
 
 
+#: Bone groups whose lengths ``vary_proportions`` scales together (left and right alike),
+#: each as (parent, child) joint names.
+PROPORTION_GROUPS = {
+    "torso": (("pelvis", "spine"), ("spine", "neck")),
+    "shoulder_width": (("neck", "left_shoulder"), ("neck", "right_shoulder")),
+    "hip_width": (("pelvis", "left_hip"), ("pelvis", "right_hip")),
+    "upper_arm": (("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow")),
+    "forearm": (("left_elbow", "left_wrist"), ("right_elbow", "right_wrist")),
+    "thigh": (("left_hip", "left_knee"), ("right_hip", "right_knee")),
+    "shin": (("left_knee", "left_ankle"), ("right_knee", "right_ankle")),
+}
+#: Ranges (low, high) of the factors for ``--vary-proportions``: BlazePose's landmarks sit
+#: on a wider and longer torso than the motion-capture joint centres (Pose2Sim
+#: triangulation: shoulders 0.35 m apart vs Bandai's 0.20, hips 0.20 vs 0.13, neck-pelvis
+#: 0.52 vs 0.40 m), and people differ in limb proportions.
+PROPORTION_RANGES = {"torso": (0.9, 1.35), "shoulder_width": (0.9, 1.8),
+                     "hip_width": (0.9, 1.6), "upper_arm": (0.9, 1.12),
+                     "forearm": (0.9, 1.12), "thigh": (0.9, 1.12), "shin": (0.9, 1.12)}
+
+
+def vary_proportions(x: np.ndarray, factors: dict[str, np.ndarray]) -> np.ndarray:
+    """Poses (B, J, 3) with the bones of each group of ``PROPORTION_GROUPS`` scaled by
+    ``factors[group]`` (B,): every joint is rebuilt from its parent along the original
+    bone direction, so bone directions are kept and the joints below move along. Both
+    sides get the same factor, so neck, pelvis and spine stay the midpoints they are."""
+    scale = np.ones((x.shape[0], NUM_JOINTS))
+    for group, f in factors.items():
+        for _, child in PROPORTION_GROUPS[group]:
+            scale[:, J[child]] = f
+    out = x.copy()
+    for j in range(1, NUM_JOINTS):                   # parents come before their children
+        p = PARENTS[j]
+        out[:, j] = out[:, p] + scale[:, j, None] * (x[:, j] - x[:, p])
+    return out
+
+
+def random_proportions(rng: np.random.Generator, b: int,
+                       ranges: dict | None = None) -> dict[str, np.ndarray]:
+    """Factors (B,) per group drawn uniformly from ``ranges`` (default PROPORTION_RANGES)."""
+    return {g: rng.uniform(lo, hi, b) for g, (lo, hi) in (ranges or PROPORTION_RANGES).items()}
+
+
 def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
-               mirror_prob: float = 0.5, noise_model: str = "lsp") -> Pairs:
-    """Training pairs from world poses (B, J, 3) metres, Y up (any placement)."""
+               mirror_prob: float = 0.5, noise_model: str = "lsp",
+               proportions: dict | None = None) -> Pairs:
+    """Training pairs from world poses (B, J, 3) metres, Y up (any placement).
+    ``proportions``: ranges per bone group (``PROPORTION_RANGES``) to vary the body's
+    proportions by (``vary_proportions``); None keeps the motion capture's."""
     b = poses.shape[0]
     x = poses.astype(np.float64)
     flip = rng.random(b) < mirror_prob
     x[flip] = mirror(x[flip])
+    if proportions:
+        x = vary_proportions(x, random_proportions(rng, b, proportions))
     x = x - x[:, J["pelvis"]:J["pelvis"] + 1]
     x = np.einsum("bij,bkj->bki", _rot_y(rng.uniform(0, 2 * np.pi, b)), x)
     feet = x[:, [J["left_heel"], J["right_heel"], J["left_toe"], J["right_toe"]], 1].min(1)

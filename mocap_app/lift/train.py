@@ -23,7 +23,7 @@ from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import J
 
 from . import losses
-from .camera_sim import make_pairs
+from .camera_sim import PROPORTION_RANGES, make_pairs
 from .checkpoint import save_checkpoint
 from .margipose import BaselineConfig, MargiPose, MargiPoseConfig, MartinezBaseline
 from .mocap_data import Clip, load_split
@@ -109,9 +109,11 @@ def train(train_frames: np.ndarray, val_frames: np.ndarray, *, minutes: float | 
           eval_every: int = 200, val_size: int = 3000, noise_range=(0.3, 1.5),
           sample_weights: np.ndarray | None = None, init: tuple | None = None,
           loss_weights: dict | None = None, jsd_samples: int | None = JSD_SAMPLES,
-          log=print) -> dict:
+          proportions: dict | None = None, log=print) -> dict:
     """Train both models; returns {"lifter", "baseline" (best states loaded), "history",
-    "steps", "seconds"}. Stops after ``steps`` or ``minutes``, whichever comes first."""
+    "steps", "seconds"}. Stops after ``steps`` or ``minutes``, whichever comes first.
+    ``proportions``: ranges to vary the training bodies' proportions by
+    (``camera_sim.make_pairs``); validation keeps the motion capture's."""
     if minutes is None and steps is None:
         raise ValueError("give minutes or steps")
     torch.manual_seed(seed)
@@ -154,7 +156,7 @@ def train(train_frames: np.ndarray, val_frames: np.ndarray, *, minutes: float | 
         else:
             idx = rng.choice(train_frames.shape[0], size=batch, p=sample_weights)
         noise = rng.uniform(*noise_range, batch)
-        pairs = make_pairs(train_frames[idx], rng, noise_scale=noise)
+        pairs = make_pairs(train_frames[idx], rng, noise_scale=noise, proportions=proportions)
         x = torch.from_numpy(pairs.inputs)
         y = torch.from_numpy(pairs.target)
         lifter.train()
@@ -200,6 +202,9 @@ def main(argv=None) -> None:
                    help="samples per batch the JSD regulariser is estimated on")
     p.add_argument("--width", type=int, default=None,
                    help="trunk width of a new lifter and of its baseline (default: the configs')")
+    p.add_argument("--vary-proportions", action="store_true",
+                   help="vary torso, shoulder/hip widths and limb lengths of the training "
+                        "bodies (camera_sim.PROPORTION_RANGES)")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this lifter checkpoint (and baseline.pt beside it)")
     p.add_argument("--out", type=Path, default=None, help="default models_dir()/lifter.pt")
@@ -237,11 +242,13 @@ def main(argv=None) -> None:
                    config=MargiPoseConfig(width=a.width) if a.width else None,
                    baseline_config=BaselineConfig(width=a.width) if a.width else None,
                    loss_weights={"symmetry": a.w_symmetry, "illegal": a.w_illegal},
+                   proportions=PROPORTION_RANGES if a.vary_proportions else None,
                    log=lambda s: print(s, flush=True))
     meta = {"scale_per_height": k, "steps": result["steps"], "batch": a.batch,
             "seconds": round(result["seconds"], 1), "seed": a.seed,
             "loss_weights": {"jsd": W_JSD, "symmetry": a.w_symmetry, "illegal": a.w_illegal},
             "jsd_samples": a.jsd_samples, "balance": a.balance, "init": str(a.init or ""),
+            "vary_proportions": bool(a.vary_proportions),
             "best_val_mpjpe_mm": {n: round(v, 2) for n, v in result["best_val_mpjpe"].items()},
             "command": "python -m mocap_app.lift.train " + " ".join(argv or [])}
     save_checkpoint(out, result["lifter"], "margipose", meta)

@@ -89,3 +89,26 @@ def test_split_is_deterministic_and_holds_out_whole_groups():
     a = [md.split_of("deepmimic", n, n) for n in names]
     assert a == [md.split_of("deepmimic", n, n) for n in names]
     assert {"train", "val", "test"} <= set(a)
+
+
+def test_vary_proportions_scales_only_its_bone_groups_and_keeps_directions():
+    from mocap_app.core.skeleton import BONES
+    from mocap_app.lift.camera_sim import PROPORTION_GROUPS, vary_proportions
+    x = md.load_sample_clips()[0].joints[:5].astype(np.float64)
+    same = vary_proportions(x, {g: np.ones(5) for g in PROPORTION_GROUPS})
+    np.testing.assert_allclose(same, x, atol=1e-12)
+    y = vary_proportions(x, {"shoulder_width": np.full(5, 1.5), "shin": np.full(5, 0.9)})
+
+    def length(z, a, b):
+        return np.linalg.norm(z[:, J[a]] - z[:, J[b]], axis=-1)
+    np.testing.assert_allclose(length(y, "left_shoulder", "right_shoulder"),
+                               1.5 * length(x, "left_shoulder", "right_shoulder"))
+    np.testing.assert_allclose(length(y, "left_knee", "left_ankle"),
+                               0.9 * length(x, "left_knee", "left_ankle"))
+    # the neck stays the shoulder midpoint; other bones keep length and direction
+    np.testing.assert_allclose(y[:, J["neck"]],
+                               0.5 * (y[:, J["left_shoulder"]] + y[:, J["right_shoulder"]]))
+    changed = {(J[a], J[b]) for g in ("shoulder_width", "shin") for a, b in PROPORTION_GROUPS[g]}
+    for p, c in BONES:
+        if (p, c) not in changed:
+            np.testing.assert_allclose(y[:, c] - y[:, p], x[:, c] - x[:, p], atol=1e-12)
