@@ -51,9 +51,9 @@ def run_headless(seconds: float, detector: str) -> dict:
     from mocap_app.capture.fake_camera import PacedVideoSource
     from mocap_app.core.paths import sample_clip
     from mocap_app.gui.worker import ReaderClosedSource
-    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator
+    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config
     from mocap_app.pipeline.live import LiveSession
-    est = PoseEstimator(EstimatorConfig(detector=detector))
+    est = PoseEstimator(live_config(EstimatorConfig(detector=detector)))
     src = ReaderClosedSource(PacedVideoSource(sample_clip(), loop=True))
     session = LiveSession(src, est)
     stop = threading.Event()

@@ -37,7 +37,7 @@ from _common import rss_mb  # noqa: E402
 from mocap_app.capture.fake_camera import PacedVideoSource  # noqa: E402
 from mocap_app.capture.video import VideoFileSource  # noqa: E402
 from mocap_app.core.paths import sample_clip  # noqa: E402
-from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator  # noqa: E402
+from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config  # noqa: E402
 from mocap_app.pipeline.live import LiveSession  # noqa: E402
 from mocap_app.pipeline.offline import process_video  # noqa: E402
 
@@ -112,7 +112,7 @@ def live_path(clip: Path, seconds: float, record: bool, detector_only: bool = Fa
         est = PoseEstimator(EstimatorConfig(lifter="none"))
         refiner, refiner_name, record = None, "-", False
     else:
-        est = PoseEstimator(EstimatorConfig())
+        est = PoseEstimator(live_config(EstimatorConfig()))
         refiner, refiner_name = load_live_refiner()
     source = PacedVideoSource(clip, loop=True)
     session = TimedSession(source, est, refiner=refiner)
@@ -161,17 +161,21 @@ def model_costs(frames: int = 300) -> list[list]:
             from mocap_app.lift.margipose import MargiPose, MargiPoseConfig
             lifter = Lifter(MargiPose(MargiPoseConfig()), {}, torch.device("cpu"))
             what = "untrained MargiPose (default config)"
+        from mocap_app.pipeline.estimator import LIVE_FLIP_AVERAGE
+        offline_flip = lifter.flip_average
+        lifter.flip_average = LIVE_FLIP_AVERAGE          # as a live session runs it
         for _ in range(10):
             lifter.lift(kp[None], vis[None], (1280, 720))
         t = time.perf_counter()
         for _ in range(frames):
             lifter.lift(kp[None], vis[None], (1280, 720))
-        rows.append(["lifter, 1 frame (live)", what, 1000 * (time.perf_counter() - t) / frames,
-                     3.0])
+        rows.append([f"lifter, 1 frame (live, flip {LIVE_FLIP_AVERAGE})", what,
+                     1000 * (time.perf_counter() - t) / frames, 3.0])
+        lifter.flip_average = offline_flip
         batch = np.repeat(kp[None], 256, 0), np.repeat(vis[None], 256, 0)
         t = time.perf_counter()
         lifter.lift(*batch, (1280, 720))
-        rows.append(["lifter, batch of 256 (offline)", what,
+        rows.append([f"lifter, batch of 256 (offline, flip {offline_flip})", what,
                      1000 * (time.perf_counter() - t) / 256, 3.0])
     except Exception as exc:
         rows.append(["lifter", f"not measured: {type(exc).__name__}: {exc}", "", 3.0])
@@ -206,7 +210,7 @@ def model_costs(frames: int = 300) -> list[list]:
 
 # -- 5. memory soak --------------------------------------------------------------------
 def memory_soak(clip: Path, minutes: float, record_video: bool) -> dict:
-    est = PoseEstimator(EstimatorConfig())
+    est = PoseEstimator(live_config(EstimatorConfig()))
     refiner, _ = load_live_refiner()
     session = LiveSession(PacedVideoSource(clip, loop=True), est, refiner=refiner)
     stop = threading.Event()

@@ -124,14 +124,14 @@ def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return loo, allv
 
 
-def estimates(data: dict, v: int) -> dict:
+def estimates(data: dict, v: int, lifter_path: Path | None = None) -> dict:
     """Name -> (F, J, 3) pelvis-relative 3D from view v alone."""
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
     kp, vis = data["kp"][v], data["vis"][v]
     valid = np.isfinite(kp).all(axis=(-1, -2))
     size = tuple(int(s) for s in data["sizes"][v])
-    lifter = Lifter.load()
+    lifter = Lifter.load(lifter_path)
     lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
     per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
     fps = float(data["fps"][v]) or 60.0
@@ -154,6 +154,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--cache", type=Path, default=None,
                     help="npz of the detections: read if it exists, else written")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--lifter", type=Path, default=None, help="default models/lifter.pt")
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
@@ -167,7 +168,7 @@ def main(argv=None) -> dict:
     V = data["kp"].shape[0]
     rows: dict = {}
     for v in range(V):
-        for name, pred in estimates(data, v).items():
+        for name, pred in estimates(data, v, args.lifter).items():
             r = rows.setdefault(name, {})
             for ref_name, ref in (("leave-one-out", loo[v]), ("all views", allv)):
                 for set_name, joints in (("25 joints", None), ("12 limb joints", CORE)):

@@ -361,12 +361,12 @@ class LiveJob(Job):
 
     # -- the worker side --
     def work(self) -> LiveEnded:
-        from ..pipeline.estimator import PoseEstimator
+        from ..pipeline.estimator import PoseEstimator, live_config
         from ..pipeline.live import LiveSession
 
         source = ReaderClosedSource(self.source_factory())
         own = self.estimator is None
-        estimator = self.estimator or PoseEstimator(self.config)
+        estimator = self.estimator or PoseEstimator(live_config(self.config))
         refiner = None
         if self.use_refiner:
             try:

@@ -16,6 +16,22 @@ class EstimatorConfig:
     lifter: str = "auto"            # "auto": the shipped lifter if present; "none": the
                                     # detector's own 3D (MediaPipe world landmarks)
     keep_heatmaps: bool = False     # keep the lifter's marginal heatmaps (GUI)
+    flip_average: bool | None = None  # lift the mirror image too and average (None: the
+                                      # lifter's default, ``lift.inference.FLIP_AVERAGE``)
+
+
+#: Live capture lifts in one pass: flip averaging doubles the lifter's cost (~0.7 ms a
+#: frame here) for ~0.6 mm, and the live path's budget is tight (docs/BENCHMARKS.md).
+#: Imported videos and re-processed takes use the lifter's default (flip-averaged).
+LIVE_FLIP_AVERAGE = False
+
+
+def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
+    """``config`` for a live session: one lifter pass unless it says otherwise."""
+    from dataclasses import replace  # noqa: PLC0415
+    if config.flip_average is not None:
+        return config
+    return replace(config, flip_average=LIVE_FLIP_AVERAGE)
 
 
 def make_detector(kind: str) -> PersonDetector:
@@ -31,7 +47,7 @@ def make_detector(kind: str) -> PersonDetector:
     return MediaPipePoseDetector()
 
 
-def load_lifter(kind: str):
+def load_lifter(kind: str, flip_average: bool | None = None):
     """The shipped lifter, or None when ``kind`` is "none" (or "auto" and none ships)."""
     if kind == "none":
         return None
@@ -44,7 +60,10 @@ def load_lifter(kind: str):
     from ..core.paths import models_dir
     path = models_dir() / "lifter.pt" if kind == "auto" else kind
     try:
-        return Lifter.load(path)
+        lifter = Lifter.load(path)
+        if flip_average is not None:
+            lifter.flip_average = bool(flip_average)
+        return lifter
     except FileNotFoundError:
         if kind == "auto":
             return None
@@ -57,7 +76,8 @@ class PoseEstimator:
     def __init__(self, config: EstimatorConfig = EstimatorConfig(), detector=None, lifter=None):
         self.config = config
         self.detector = detector if detector is not None else make_detector(config.detector)
-        self.lifter = lifter if lifter is not None else load_lifter(config.lifter)
+        self.lifter = (lifter if lifter is not None
+                       else load_lifter(config.lifter, config.flip_average))
 
     @property
     def uses_lifter(self) -> bool:
