@@ -46,6 +46,8 @@ from mocap_app.lift.metrics import pa_errors_masked as pa_errors  # noqa: E402
 from mocap_app.lift.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
                                       triangulate_robust, undistort)
 
+from _common import detect_each_view  # noqa: E402
+
 MAX_REF_ERROR = 15.0
 MAX_BODY_ERROR = 30.0
 CORE = [J[f"{s}_{p}"] for s in ("left", "right")
@@ -59,40 +61,17 @@ def take_dir() -> Path:
 def detect_views(videos: list[Path]) -> dict:
     """App keypoints (V, F, J, 2), visibility (V, F, J) and the detector's world joints
     (V, F, J, 3, app axes, pelvis-relative) of every view; NaN where no person."""
-    from mocap_app.capture.video import VideoFileSource
-    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator
-    est = PoseEstimator(EstimatorConfig(lifter="none"))
-    kps, viss, worlds, sizes, fps = [], [], [], [], []
-    try:
-        for path in videos:
-            est.reset()
-            src = VideoFileSource(path)
-            sizes.append((src.info.width, src.info.height))
-            fps.append(src.info.fps)
-            kp, vis, world = [], [], []
-            for frame in src:
-                det = est.detector.detect(frame.image, frame.timestamp)
-                if det is None:
-                    kp.append(np.full((NUM_JOINTS, 2), np.nan))
-                    vis.append(np.zeros(NUM_JOINTS))
-                    world.append(np.full((NUM_JOINTS, 3), np.nan))
-                else:
-                    k, v = det.app_keypoints()
-                    kp.append(k)
-                    vis.append(v)
-                    world.append(det.app_world_joints())
-            src.close()
-            kps.append(kp)
-            viss.append(vis)
-            worlds.append(world)
-            print(f"{path.name}: {len(kp)} frames, "
-                  f"{sum(np.isfinite(k).all() for k in kp)} with a person", flush=True)
-    finally:
-        est.close()
-    n = min(len(k) for k in kps)
-    return {"kp": np.array([k[:n] for k in kps]), "vis": np.array([v[:n] for v in viss]),
-            "world": np.array([w[:n] for w in worlds]), "sizes": np.array(sizes),
-            "fps": np.array(fps)}
+    def convert(det):
+        if det is None:
+            return (np.full((NUM_JOINTS, 2), np.nan), np.zeros(NUM_JOINTS),
+                    np.full((NUM_JOINTS, 3), np.nan))
+        k, v = det.app_keypoints()
+        return k, v, det.app_world_joints()
+    views, sizes, fps = detect_each_view(videos, convert)
+    return {"kp": np.array([[f[0] for f in v] for v in views]),
+            "vis": np.array([[f[1] for f in v] for v in views]),
+            "world": np.array([[f[2] for f in v] for v in views]),
+            "sizes": np.array(sizes), "fps": np.array(fps)}
 
 
 def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,7 @@ from mocap_app.core.skeleton import BLAZEPOSE_NAMES  # noqa: E402
 from mocap_app.lift.multiview import (leave_one_out, read_qca, triangulate_robust,  # noqa: E402
                                       undistort)
 
+from _common import detect_each_view  # noqa: E402
 from _noise import LSP_NAMES, OUTLIER, is_swapped, noise_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,36 +56,16 @@ def detect_views(videos: list[Path]) -> tuple[np.ndarray, np.ndarray, list[tuple
     """Run the app's detector over every frame of each video (tracking mode, one fresh
     detector per view). Returns (V, F, 12, 2) pixels and (V, F, 12) visibility, NaN where
     no person was found, and each video's (width, height)."""
-    from mocap_app.capture.video import VideoFileSource
-    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator
     bp = [BLAZEPOSE_NAMES.index(n) for n in LSP_NAMES]
-    est = PoseEstimator(EstimatorConfig(lifter="none"))
-    kps, viss, sizes = [], [], []
-    try:
-        for path in videos:
-            est.reset()
-            src = VideoFileSource(path)
-            sizes.append((src.info.width, src.info.height))
-            kp, vis = [], []
-            for frame in src:
-                det = est.detector.detect(frame.image, frame.timestamp)
-                if det is None:
-                    kp.append(np.full((12, 2), np.nan))
-                    vis.append(np.full(12, np.nan))
-                else:
-                    kp.append(np.asarray(det.landmarks_2d, dtype=np.float64)[bp])
-                    vis.append(np.asarray(det.visibility, dtype=np.float64)[bp])
-            src.close()
-            kps.append(kp)
-            viss.append(vis)
-            print(f"{path.name}: {len(kp)} frames, "
-                  f"{sum(np.isfinite(k).all() for k in kp)} with a person", flush=True)
-    finally:
-        est.close()
-    n = min(len(k) for k in kps)
-    if len({len(k) for k in kps}) > 1:
-        print(f"warning: views have {[len(k) for k in kps]} frames; using the first {n}")
-    return (np.array([k[:n] for k in kps]), np.array([v[:n] for v in viss]), sizes)
+
+    def convert(det):
+        if det is None:
+            return np.full((12, 2), np.nan), np.full(12, np.nan)
+        return (np.asarray(det.landmarks_2d, dtype=np.float64)[bp],
+                np.asarray(det.visibility, dtype=np.float64)[bp])
+    views, sizes, _ = detect_each_view(videos, convert)
+    return (np.array([[f[0] for f in v] for v in views]),
+            np.array([[f[1] for f in v] for v in views]), sizes)
 
 
 def measure(cams, kp: np.ndarray, vis: np.ndarray) -> dict:
