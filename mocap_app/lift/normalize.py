@@ -12,6 +12,8 @@ Metres come back from S: given, or from a person height (S = height * SCALE_PER_
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from mocap_app.core.skeleton import J, NUM_JOINTS
@@ -52,11 +54,9 @@ def face_ratio(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     seen = (vis[..., _FACE] >= VISIBLE) & np.isfinite(kp[..., _FACE, :]).all(-1)
     face = np.where(seen[..., None], kp[..., _FACE, :], np.nan)             # (..., 4, 2)
     d = np.linalg.norm(face[..., :, None, :] - face[..., None, :, :], axis=-1)
-    with np.errstate(all="ignore"):
-        import warnings  # noqa: PLC0415
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            spread = np.nanmax(d.reshape(*d.shape[:-2], -1), axis=-1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # all-NaN rows: no face seen
+        spread = np.nanmax(d.reshape(*d.shape[:-2], -1), axis=-1)
         torso = np.linalg.norm(kp[..., J["neck"], :] - kp[..., J["pelvis"], :], axis=-1)
         return np.where((torso > 0) & (seen.sum(-1) >= 2), spread / torso, np.nan)
 

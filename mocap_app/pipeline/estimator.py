@@ -2,7 +2,7 @@
 lifter is loaded). Shared by the live and offline pipelines."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,7 +28,6 @@ LIVE_FLIP_AVERAGE = False
 
 def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
     """``config`` for a live session: one lifter pass unless it says otherwise."""
-    from dataclasses import replace  # noqa: PLC0415
     if config.flip_average is not None:
         return config
     return replace(config, flip_average=LIVE_FLIP_AVERAGE)
