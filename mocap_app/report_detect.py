@@ -21,12 +21,11 @@ from .core.pose import PoseSequence
 def _lifter_key(lifter: str) -> str:
     if lifter == "none":
         return "none"
-    from .lift.inference import FLIP_AVERAGE  # noqa: PLC0415
-    from .lift.normalize import INPUT_VERSION  # noqa: PLC0415
+    from .lift.inference import lifted_pose_stamp  # noqa: PLC0415
     path = models_dir() / "lifter.pt" if lifter == "auto" else Path(lifter)
     if not path.exists():
         return "none" if lifter == "auto" else f"missing:{path}"
-    return f"{path.resolve()}|{path.stat().st_mtime_ns}|in{INPUT_VERSION}|flip{FLIP_AVERAGE}"
+    return lifted_pose_stamp(path)
 
 
 def _cache_file(path: Path, lifter: str, detector: str) -> Path:

@@ -57,6 +57,16 @@ class FlipAveraged(torch.nn.Module):
         return 0.5 * (coords(x) + mirror_x(coords(mirror_x(x))))
 
 
+def lifted_pose_stamp(path: str | Path) -> str:
+    """What lifted poses made with the checkpoint at ``path`` depend on: the file (path and
+    mtime), the input encoding (``normalize.INPUT_VERSION``) and flip averaging. Caches of
+    lifted poses key on it."""
+    from .normalize import INPUT_VERSION  # noqa: PLC0415
+    path = Path(path)
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    return f"{path.resolve()}|{mtime}|in{INPUT_VERSION}|flip{FLIP_AVERAGE}"
+
+
 @dataclass(frozen=True)
 class LiftResult:
     joints_3d: np.ndarray      # (T, 25, 3) float64 metres, app axes, pelvis at the origin

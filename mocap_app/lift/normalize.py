@@ -34,6 +34,7 @@ INPUT_VERSION = 2
 #: a blob, and the lifter, never trained on that, bent the arms wrongly.
 FACE_MIN_RATIO = 0.16
 _FACE = [J[n] for n in ("head", "nose", "left_ear", "right_ear")]
+_FACE_MASK = np.isin(np.arange(NUM_JOINTS), _FACE)
 
 
 def body_scale(joints: np.ndarray) -> np.ndarray:
@@ -77,7 +78,7 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray) -> np.nda
     finite = np.isfinite(kp).all(-1)
     vis = np.where(finite, np.clip(vis, 0.0, 1.0), 0.0)
     collapsed = collapsed_face(kp, vis)
-    finite = finite & ~(collapsed[..., None] & np.isin(np.arange(NUM_JOINTS), _FACE))
+    finite = finite & ~(collapsed[..., None] & _FACE_MASK)
     vis = np.where(finite, vis, 0.0)
     framing = finite & (vis >= VISIBLE)
     # too few visible joints to frame: use every finite one

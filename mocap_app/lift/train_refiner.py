@@ -146,15 +146,15 @@ class LifterAdapter:
 
 def _pairs_cache(split: str, seed: int, max_frames: int | None) -> Path:
     """Where lifted chunks are kept (lifting is the slow part; both models reuse it)."""
+    import hashlib  # noqa: PLC0415
+
     from mocap_app.core.paths import cache_dir  # noqa: PLC0415
-    lifter = models_dir() / "lifter.pt"
-    from .inference import FLIP_AVERAGE  # noqa: PLC0415
-    from .normalize import INPUT_VERSION  # noqa: PLC0415
-    stamp = lifter.stat().st_mtime_ns if lifter.exists() else 0
+
+    from .inference import lifted_pose_stamp  # noqa: PLC0415
+    stamp = hashlib.sha1(lifted_pose_stamp(models_dir() / "lifter.pt").encode()).hexdigest()
     folder = cache_dir() / "refiner"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / (f"lifted_{split}_{seed}_{max_frames}_{stamp}_in{INPUT_VERSION}"
-                     f"{'_flip' if FLIP_AVERAGE else ''}.npz")
+    return folder / f"lifted_{split}_{seed}_{max_frames}_{stamp[:12]}.npz"
 
 
 def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,

@@ -59,10 +59,9 @@ def load_lifter(kind: str, flip_average: bool | None = None):
     from ..core.paths import models_dir
     path = models_dir() / "lifter.pt" if kind == "auto" else kind
     try:
-        lifter = Lifter.load(path)
-        if flip_average is not None:
-            lifter.flip_average = bool(flip_average)
-        return lifter
+        if flip_average is None:
+            return Lifter.load(path)
+        return Lifter.load(path, flip_average=flip_average)
     except FileNotFoundError:
         if kind == "auto":
             return None

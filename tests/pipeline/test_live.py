@@ -74,12 +74,14 @@ def test_video_encoder_failure_stops_the_take_and_keeps_the_poses(tmp_path):
     from mocap_app.pipeline.live import Recorder
     from mocap_app.takes import TakeError
 
+    released = []
+
     class BrokenWriter:
         def write(self, img):
             raise cv2.error("disk gone")
 
         def release(self):
-            pass
+            released.append(True)
 
     rec = Recorder(tmp_path / "take", 30.0, (64, 48), source="test")
     rec._video._writer = BrokenWriter()
@@ -100,3 +102,4 @@ def test_video_encoder_failure_stops_the_take_and_keeps_the_poses(tmp_path):
     seq, meta = load_take(tmp_path / "take")
     assert meta["status"] == "stopped"
     assert len(seq) == written + 1 > 0    # the failing call's pose was written first
+    assert released == [True]             # the broken encoder was still closed, once
