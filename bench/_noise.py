@@ -28,12 +28,20 @@ def is_swapped(pred: np.ndarray, ref: np.ndarray, ok: np.ndarray) -> bool | None
     return bool(np.mean(d_sw[limbs]) < 0.5 * np.mean(d[limbs]))
 
 
-def noise_model(errs: np.ndarray, vis: np.ndarray, scored: np.ndarray, swaps: list,
+def noise_model(errs: np.ndarray, vis: np.ndarray, scored: np.ndarray, swapped: np.ndarray,
                 *, source: str, images: int, detection_rate: float,
                 vis_unannotated: float) -> dict:
     """The JSON noise model. errs (N, 12, 2) box units, vis (N, 12) the detector's
-    visibility, scored (N, 12) where an error was measured, swaps the per-person swap
-    decisions (bools)."""
+    visibility, scored (N, 12) where an error was measured, swapped (N,) the per-person
+    swap decision (1 swapped, 0 not, NaN undecidable).
+
+    The swap rate is over the decidable people; every other statistic is over the people
+    *not* swapped. The training pairs apply swaps on their own (``left_right_swap_rate``),
+    so counting a swapped person's limbs as outliers as well would count that error twice
+    (before 2026-11-24 it was: LSP's outlier rate read 0.204 instead of 0.187)."""
+    swapped = np.asarray(swapped, dtype=np.float64)
+    decided = np.isfinite(swapped)
+    scored = scored & ~(swapped == 1)[:, None]
     per_joint = {}
     for j, n in enumerate(LSP_NAMES):
         e, vj = errs[scored[:, j], j], vis[scored[:, j], j]
@@ -52,7 +60,7 @@ def noise_model(errs: np.ndarray, vis: np.ndarray, scored: np.ndarray, swaps: li
         sigma_inlier=round(float(1.4826 * np.median(np.abs(e[allin]))), 4),
         outlier_threshold=OUTLIER, outlier_rate=round(float(1 - allin.mean()), 4),
         outlier_median=round(float(np.median(dist[~allin])), 4) if (~allin).any() else 0.0,
-        left_right_swap_rate=round(float(np.mean(swaps)), 4),
+        left_right_swap_rate=round(float(np.mean(swapped[decided])), 4),
         median_error=round(float(np.median(dist)), 4),
         vis_unannotated=round(float(vis_unannotated), 3),
         per_joint=per_joint)

@@ -53,12 +53,11 @@ def main() -> None:
             errs.append(e)
             viss.append(vis)
             sw = is_swapped(pred, gt, ok)
-            if sw is not None:
-                swaps.append(sw)
+            swaps.append(np.nan if sw is None else float(sw))
     errs, viss = np.array(errs), np.array(viss)                     # (N, 12, 2), (N, 12)
     ann = np.isfinite(errs).all(-1)
     result = noise_model(
-        errs, viss, ann, swaps,
+        errs, viss, ann, np.array(swaps),
         source="MediaPipe 0.10.21 BlazePose (model_complexity=1, static) on LSP, "
                f"{len(names)} images; errors in units of the annotated keypoint box size",
         images=len(names), detection_rate=detected / len(names),

@@ -118,9 +118,8 @@ def summarise(m: dict, vis: np.ndarray, n_views: int, n_frames: int, source: str
     det = m["detected"]
     scored = m["valid"]                                 # (V, F, 12) detected + reference
     unref = det[..., None] & ~scored
-    sw = m["swapped"][np.isfinite(m["swapped"])]
     return noise_model(m["err"].reshape(-1, 12, 2), vis.reshape(-1, 12),
-                       scored.reshape(-1, 12), list(sw), source=source,
+                       scored.reshape(-1, 12), m["swapped"].reshape(-1), source=source,
                        images=n_views * n_frames, detection_rate=float(det.mean()),
                        vis_unannotated=float(np.mean(vis[unref])) if unref.any() else 0.0)
 

@@ -1,0 +1,105 @@
+"""Known answers for the detector noise model: the statistics written by
+bench/_noise.py (a swapped person counts as a swap, not also as outliers) and the
+hidden-joint scaling of camera_sim (the average over the cameras stays the measured one)."""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mocap_app.core.skeleton import J, MIRROR_PERMUTATION, NUM_JOINTS
+from mocap_app.lift import camera_sim as cs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from _noise import LSP_NAMES, SWAP, noise_model  # noqa: E402
+
+
+def _stats(errs, swapped):
+    n = errs.shape[0]
+    return noise_model(errs, np.full((n, 12), 0.9), np.ones((n, 12), bool), swapped,
+                       source="test", images=n, detection_rate=1.0, vis_unannotated=0.5)
+
+
+def test_swapped_people_count_as_swaps_not_outliers():
+    rng = np.random.default_rng(0)
+    errs = rng.normal(0, 0.02, (100, 12, 2))           # every joint an inlier (< 0.15)
+    errs[:10, :, 0] += 0.4                             # 10 people all wrong by 0.4 box ...
+    swapped = np.zeros(100)
+    swapped[:10] = 1.0                                 # ... because they were swapped
+    swapped[95:] = np.nan                              # 5 people undecidable
+    m = _stats(errs, swapped)
+    assert m["left_right_swap_rate"] == round(10 / 95, 4)
+    assert m["outlier_rate"] == 0.0
+    assert all(v["outlier_rate"] == 0.0 for v in m["per_joint"].values())
+    # the same gross errors on people *not* swapped are outliers: 10 of 100
+    m = _stats(errs, np.zeros(100))
+    assert m["outlier_rate"] == 0.1 and m["left_right_swap_rate"] == 0.0
+    assert m["outlier_median"] == round(float(np.median(
+        np.linalg.norm(errs[:10], axis=-1))), 4)
+
+
+def test_swap_table_pairs_left_and_right():
+    for k, n in enumerate(LSP_NAMES):
+        other = LSP_NAMES[SWAP[k]]
+        assert other != n and other.split("_")[1] == n.split("_")[1]
+
+
+def test_hidden_joints_keep_the_measured_average():
+    rng = np.random.default_rng(1)
+    b = 4000
+    # each joint hidden in exactly its HIDDEN_FRACTION of the rows
+    hidden = np.zeros((b, NUM_JOINTS), bool)
+    for j, f in enumerate(cs.HIDDEN_FRACTION):
+        hidden[rng.permutation(b)[:round(f * b)], j] = True
+    sigma, outliers, vis = cs.hidden_error_factors(hidden)
+    assert np.allclose(outliers.mean(0), 1.0, atol=1e-3)
+    assert np.allclose(vis.mean(0), 0.0, atol=1e-3)
+    # hidden joints get 1.5x the sigma of visible ones and 2x the outliers
+    assert np.allclose(sigma.mean(0), 1.0, atol=1e-3)
+    j = J["left_wrist"]
+    assert np.isclose(sigma[hidden[:, j], j][0] / sigma[~hidden[:, j], j][0], cs.HIDDEN_SIGMA)
+    assert np.isclose(outliers[hidden[:, j], j][0] / outliers[~hidden[:, j], j][0],
+                      cs.HIDDEN_OUTLIERS)
+    assert vis[hidden[:, j], j][0] < vis[~hidden[:, j], j][0]
+
+
+def test_a_hand_behind_the_back_is_hidden():
+    cam = np.zeros((1, NUM_JOINTS, 3))
+    cam[..., 2] = 3.0                                  # everything 3 m from the camera
+    cam[0, J["left_hand"], 2] = 3.3                    # the left hand 30 cm behind
+    cam[0, J["right_hand"], 2] = 2.7                   # the right one in front
+    h = cs.hidden_joints(cam)[0]
+    assert h[J["left_hand"]] and not h[J["right_hand"]] and h.sum() == 1
+
+
+def test_simulated_outlier_rate_is_the_measured_one():
+    """Over the training cameras the simulated gross errors come at the measured rate:
+    count displacements larger than any inlier could make (> 6 sigma) at noise x1, with
+    swaps switched off by comparing against the exact 2D of the same draw."""
+    from mocap_app.lift.mocap_data import load_sample_clips
+    frames = np.concatenate([c.joints for c in load_sample_clips()])
+    frames = np.repeat(frames, 8, axis=0)
+    seen = {}
+
+    def errors(kp, cam, sizes, rng, noise_scale, noise_model):
+        seen["exact"], seen["hidden"] = kp.copy(), cs.hidden_joints(cam)
+        noisy = cs.detector_errors(kp, cam, np.full_like(sizes, 1e6), rng, noise_scale,
+                                   noise_model)
+        seen["noisy"] = noisy[0]
+        return noisy
+
+    cs.make_pairs(frames, np.random.default_rng(2), noise_scale=1.0, mirror_prob=0.0,
+                  errors=errors)
+    exact, noisy = seen["exact"], seen["noisy"]
+    box = np.max(exact.max(1) - exact.min(1), axis=-1)[:, None]
+    d = np.linalg.norm(noisy - exact, axis=-1) / box
+    d_sw = np.linalg.norm(noisy[:, list(MIRROR_PERMUTATION)] - exact, axis=-1) / box
+    kept = np.median(d, 1) <= np.median(d_sw, 1)        # drop the swapped people
+    sigma, rate, _, _ = cs.per_joint_noise("lsp")
+    big = d > 6 * sigma[None] * cs.HIDDEN_SIGMA
+    # an exponential outlier is below that threshold with a known probability
+    med = cs.detector_noise("lsp")["outlier_median"]
+    p_big = np.exp(-6 * sigma * cs.HIDDEN_SIGMA * np.log(2) / med)
+    expected = float(np.mean(rate * p_big))
+    valid = np.isfinite(d) & kept[:, None]              # joints pushed off the frame are NaN
+    measured = float(big[valid].mean())
+    assert abs(measured - expected) < 0.1 * expected, (measured, expected)
