@@ -10,14 +10,20 @@ frame. Half the poses are mirrored left/right first.
 
 2D errors, in units of the keypoint box (as measured): Gaussian jitter with MediaPipe's
 per-joint inlier sigma, gross outliers at its outlier rate, whole-body left/right swaps
-at its swap rate, joints outside the frame dropped (NaN), and a visibility per joint
-drawn around MediaPipe's mean visibility for inliers/outliers. Joints hidden behind the
-body get more of the error and less visibility than visible ones, the average over the
-random cameras staying the measured one (``HIDDEN_FRACTION``; before 2026-11-24 hidden
-joints got extra error on top of the measured average: 0.219 outliers per joint against
-the 0.162 measured). A person the detector swapped left/right is counted as a swap only,
-not also as outliers (``bench/_noise.py``). ``noise_scale`` multiplies all of it (0 =
-perfect 2D).
+at its swap rate, joints outside the frame dropped (NaN). Joints hidden behind the body
+get more of the error than visible ones, the average over the random cameras staying the
+measured one (``HIDDEN_FRACTION``; before 2026-11-24 hidden joints got extra error on top
+of the measured average: 0.219 outliers per joint against the 0.162 measured). A person
+the detector swapped left/right is counted as a swap only, not also as outliers
+(``bench/_noise.py``). ``noise_scale`` multiplies all of it (0 = perfect 2D).
+
+Visibility per joint is drawn as our detector reports it on real video, separately for
+visible and hidden joints (``detector_visibility.json``, ``bench/measure_visibility_video.py``:
+the torso and face ~1.0 either way, visible limbs 0.94-0.99, hidden ones 0.74-0.92 with
+a wide spread), outliers lower by what MediaPipe's outliers on LSP lost. Until 2026-11-24
+it was LSP's mean visibility (0.78-0.86 for limbs) minus an assumed 0.25 for every hidden
+joint, torso and face included: a depth cue real video does not give, which the lifter
+had learned to rely on.
 
 Two measured noise models (``noise_model``): "lsp" (the default, used for training:
 MediaPipe on LSP's sports photos, ``bench/measure_detector_noise.py``) and "video" (our
@@ -53,6 +59,20 @@ def detector_noise(model: str = "lsp") -> dict:
         raise ValueError(f"unknown noise model {model!r}; known: {', '.join(NOISE_MODELS)}")
     text = resources.files("mocap_app.lift").joinpath(NOISE_MODELS[model]).read_text()
     return json.loads(text)
+
+
+VISIBILITY_MODEL = "detector_visibility.json"
+
+
+@lru_cache(maxsize=1)
+def per_joint_visibility() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, sd when visible, mean, sd when hidden), each (J,): the detector's visibility
+    measured on real video (``bench/measure_visibility_video.py``)."""
+    text = resources.files("mocap_app.lift").joinpath(VISIBILITY_MODEL).read_text()
+    pj = json.loads(text)["per_joint"]
+    out = np.array([[pj[n]["visible"][0], pj[n]["visible"][1], pj[n]["hidden"][0],
+                     pj[n]["hidden"][1]] for n in JOINT_NAMES], dtype=np.float64)
+    return out[:, 0], out[:, 1], out[:, 2], out[:, 3]
 
 
 @lru_cache(maxsize=4)
@@ -200,8 +220,8 @@ def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
 
 
 #: Hidden joints (``hidden_joints``) get this many times the inlier sigma and the outlier
-#: rate, and this much less visibility, than the joint's average.
-HIDDEN_SIGMA, HIDDEN_OUTLIERS, HIDDEN_VISIBILITY = 1.5, 2.0, 0.25
+#: rate of visible ones (their visibility is measured: ``per_joint_visibility``).
+HIDDEN_SIGMA, HIDDEN_OUTLIERS = 1.5, 2.0
 #: How often each app joint is hidden under ``make_pairs``' cameras on the training mocap
 #: (``hidden_fraction``, 20,000 frames, left and right averaged; 0.30 over all joints).
 #: The noise model divides by it so that its average per joint is the one measured.
@@ -233,16 +253,16 @@ def hidden_fraction(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(seen).mean(0)
 
 
-def hidden_error_factors(hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hidden_error_factors(hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For (B, J) ``hidden`` joints: the factors on each joint's measured inlier sigma and
-    outlier rate, and the shift of its visibility. The measured figures are averages over
+    outlier rate. The measured figures are averages over
     hidden and visible joints alike, so hidden joints get ``HIDDEN_SIGMA`` /
     ``HIDDEN_OUTLIERS`` times what visible ones get, scaled so that a joint hidden
     ``HIDDEN_FRACTION`` of the time averages to exactly the measured figure."""
     hf = HIDDEN_FRACTION[None]
     sigma = np.where(hidden, HIDDEN_SIGMA, 1.0) / (1 + (HIDDEN_SIGMA - 1) * hf)
     outliers = np.where(hidden, HIDDEN_OUTLIERS, 1.0) / (1 + (HIDDEN_OUTLIERS - 1) * hf)
-    return sigma, outliers, -HIDDEN_VISIBILITY * (hidden - hf)
+    return sigma, outliers
 
 
 def detector_errors(kp: np.ndarray, cam: np.ndarray, sizes: np.ndarray,
@@ -253,7 +273,8 @@ def detector_errors(kp: np.ndarray, cam: np.ndarray, sizes: np.ndarray,
     sigma, out_rate, vis_in, vis_out = per_joint_noise(noise_model)
     noise = detector_noise(noise_model)
     box = np.max(kp.max(1) - kp.min(1), axis=-1)                  # (B,) px
-    s, p_out, vis_shift = hidden_error_factors(hidden_joints(cam))
+    hidden = hidden_joints(cam)
+    s, p_out = hidden_error_factors(hidden)
     s = sigma[None] * s * ns
     kp = kp + rng.normal(size=kp.shape) * (s * box[:, None])[..., None]
     p_out = out_rate[None] * p_out * np.minimum(ns, 3)
@@ -263,8 +284,13 @@ def detector_errors(kp: np.ndarray, cam: np.ndarray, sizes: np.ndarray,
     kp = kp + (outl * mag)[..., None] * np.stack([np.cos(ang), np.sin(ang)], -1)
     swap = rng.random(b) < noise["left_right_swap_rate"] * np.minimum(ns[:, 0], 3)
     kp[swap] = kp[swap][:, list(MIRROR_PERMUTATION)]
-    vis = np.where(outl, vis_out[None], vis_in[None]) + vis_shift
-    vis = np.clip(vis + rng.normal(0, 0.12, vis.shape) * np.minimum(ns, 1.5), 0.01, 1.0)
+    # visibility as the detector reports it on video, lower for hidden joints; outliers
+    # lower still, by what MediaPipe's outliers on LSP lost against its inliers
+    v_mean, v_sd, h_mean, h_sd = per_joint_visibility()
+    vis = np.where(hidden, h_mean[None], v_mean[None])
+    vis = vis - outl * np.maximum(vis_in - vis_out, 0.0)[None]
+    sd = np.where(hidden, h_sd[None], v_sd[None])
+    vis = np.clip(vis + rng.normal(size=vis.shape) * sd * np.minimum(ns, 1.5), 0.01, 1.0)
     outside = ((kp < 0) | (kp > sizes[:, None, :])).any(-1)
     kp[outside] = np.nan
     vis[outside] = 0.0

@@ -50,16 +50,14 @@ def test_hidden_joints_keep_the_measured_average():
     hidden = np.zeros((b, NUM_JOINTS), bool)
     for j, f in enumerate(cs.HIDDEN_FRACTION):
         hidden[rng.permutation(b)[:round(f * b)], j] = True
-    sigma, outliers, vis = cs.hidden_error_factors(hidden)
+    sigma, outliers = cs.hidden_error_factors(hidden)
     assert np.allclose(outliers.mean(0), 1.0, atol=1e-3)
-    assert np.allclose(vis.mean(0), 0.0, atol=1e-3)
     # hidden joints get 1.5x the sigma of visible ones and 2x the outliers
     assert np.allclose(sigma.mean(0), 1.0, atol=1e-3)
     j = J["left_wrist"]
     assert np.isclose(sigma[hidden[:, j], j][0] / sigma[~hidden[:, j], j][0], cs.HIDDEN_SIGMA)
     assert np.isclose(outliers[hidden[:, j], j][0] / outliers[~hidden[:, j], j][0],
                       cs.HIDDEN_OUTLIERS)
-    assert vis[hidden[:, j], j][0] < vis[~hidden[:, j], j][0]
 
 
 def test_a_hand_behind_the_back_is_hidden():
@@ -103,3 +101,20 @@ def test_simulated_outlier_rate_is_the_measured_one():
     valid = np.isfinite(d) & kept[:, None]              # joints pushed off the frame are NaN
     measured = float(big[valid].mean())
     assert abs(measured - expected) < 0.1 * expected, (measured, expected)
+
+
+def test_visibility_follows_the_video_measurement():
+    """With no noise the visibility is exactly the measured mean, the hidden one for hidden
+    joints; the torso says ~1 either way, a hidden wrist clearly less than a visible one."""
+    v_mean, _, h_mean, _ = cs.per_joint_visibility()
+    cam = np.zeros((2, NUM_JOINTS, 3))
+    cam[..., 2] = 3.0
+    cam[1, [J["left_wrist"], J["left_hip"]], 2] = 3.3     # second sample: both behind
+    kp = np.tile(np.linspace(100, 300, NUM_JOINTS)[None, :, None], (2, 1, 2))
+    _, vis = cs.detector_errors(kp, cam, np.array([[640.0, 480.0]] * 2),
+                                np.random.default_rng(0), noise_scale=0.0)
+    assert np.allclose(vis[0], np.clip(v_mean, 0.01, 1.0))
+    w, h = J["left_wrist"], J["left_hip"]
+    assert np.isclose(vis[1, w], h_mean[w]) and np.isclose(vis[1, h], h_mean[h])
+    assert vis[1, w] < vis[0, w] - 0.1
+    assert abs(vis[1, h] - vis[0, h]) < 0.01 and vis[0, h] > 0.99
