@@ -38,7 +38,8 @@ def noise_model(errs: np.ndarray, vis: np.ndarray, scored: np.ndarray, swapped: 
     The swap rate is over the decidable people; every other statistic is over the people
     *not* swapped. The training pairs apply swaps on their own (``left_right_swap_rate``),
     so counting a swapped person's limbs as outliers as well would count that error twice
-    (before 2026-11-24 it was: LSP's outlier rate read 0.204 instead of 0.187)."""
+    (before 2026-11-24 it was: LSP's outlier rate read 0.204 instead of 0.167, the video's
+    0.086 instead of 0.016)."""
     swapped = np.asarray(swapped, dtype=np.float64)
     decided = np.isfinite(swapped)
     scored = scored & ~(swapped == 1)[:, None]

@@ -118,3 +118,26 @@ def test_visibility_follows_the_video_measurement():
     assert np.isclose(vis[1, w], h_mean[w]) and np.isclose(vis[1, h], h_mean[h])
     assert vis[1, w] < vis[0, w] - 0.1
     assert abs(vis[1, h] - vis[0, h]) < 0.01 and vis[0, h] > 0.99
+
+
+def test_visibility_model_pools_left_and_right_and_needs_enough_hidden():
+    from measure_visibility_video import MIN_HIDDEN, visibility_model
+    n = 200
+    state = np.zeros((n, NUM_JOINTS), np.int8)
+    vis = np.ones((n, NUM_JOINTS))
+    lw, rw, nk = J["left_wrist"], J["right_wrist"], J["neck"]
+    state[:100, lw] = 1                    # left wrist hidden in half the frames ...
+    vis[:100, lw] = 0.5                    # ... and then seen at 0.5
+    vis[:, rw] = 0.9                       # right wrist always visible at 0.9
+    state[:MIN_HIDDEN - 1, nk] = 1         # neck hidden too rarely to measure
+    vis[:MIN_HIDDEN - 1, nk] = 0.2
+    state[-1, :] = -1                      # a frame without reference is ignored
+    vis[-1, :] = 0.0
+    m = visibility_model(state, vis)
+    assert m["left_wrist"] == m["right_wrist"]
+    hid, seen = m["left_wrist"]["hidden"], m["left_wrist"]["visible"]
+    assert hid == [0.5, 0.0, 100]
+    assert seen[2] == 99 + 199 and np.isclose(seen[0], round((99 * 1.0 + 199 * 0.9) / 298, 3))
+    # too few hidden samples: the hidden figures are the visible ones
+    assert m["neck"]["hidden"][:2] == m["neck"]["visible"][:2]
+    assert m["neck"]["hidden"][2] == MIN_HIDDEN - 1
