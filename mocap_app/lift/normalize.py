@@ -85,7 +85,8 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray) -> np.nda
     few = framing.sum(-1, keepdims=True) < 2
     framing = np.where(few, finite, framing)
     big = np.where(framing[..., None], kp, np.nan)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)    # a sample with no joint at all
         lo, hi = np.nanmin(big, axis=-2), np.nanmax(big, axis=-2)     # (..., 2)
     centre = np.nan_to_num(0.5 * (lo + hi))
     half = np.nan_to_num(0.5 * np.max(hi - lo, axis=-1, keepdims=True), nan=1.0)

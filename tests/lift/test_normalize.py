@@ -1,6 +1,6 @@
 import numpy as np
 
-from mocap_app.core.skeleton import J
+from mocap_app.core.skeleton import J, NUM_JOINTS
 from mocap_app.lift import mocap_data as md
 from mocap_app.lift.camera_sim import make_pairs
 from mocap_app.lift.normalize import (FACE_MIN_RATIO, collapsed_face, face_ratio,
@@ -58,3 +58,14 @@ def test_real_heads_seen_by_the_training_cameras_are_rarely_that_small():
     assert len(r) > 0.9 * len(frames)
     assert np.mean(r < FACE_MIN_RATIO) < 0.02, np.mean(r < FACE_MIN_RATIO)
     assert np.median(r) > 1.5 * FACE_MIN_RATIO
+
+
+def test_a_sample_without_any_joint_is_all_zero_and_silent():
+    import warnings
+    kp = np.full((2, NUM_JOINTS, 2), np.nan)
+    kp[1] = np.linspace(0, 100, NUM_JOINTS * 2).reshape(NUM_JOINTS, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = normalize_keypoints(kp, np.ones((2, NUM_JOINTS)))
+    assert np.all(out[0] == 0.0)
+    assert np.abs(out[1, :, :2]).max() == 1.0       # the other sample is framed as usual
