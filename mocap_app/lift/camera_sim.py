@@ -255,10 +255,10 @@ def hidden_fraction(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def hidden_error_factors(hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For (B, J) ``hidden`` joints: the factors on each joint's measured inlier sigma and
-    outlier rate. The measured figures are averages over
-    hidden and visible joints alike, so hidden joints get ``HIDDEN_SIGMA`` /
-    ``HIDDEN_OUTLIERS`` times what visible ones get, scaled so that a joint hidden
-    ``HIDDEN_FRACTION`` of the time averages to exactly the measured figure."""
+    outlier rate. The measured figures are averages over hidden and visible joints alike,
+    so hidden joints get ``HIDDEN_SIGMA`` / ``HIDDEN_OUTLIERS`` times what visible ones
+    get, scaled so that a joint hidden ``HIDDEN_FRACTION`` of the time averages to
+    exactly the measured figure."""
     hf = HIDDEN_FRACTION[None]
     sigma = np.where(hidden, HIDDEN_SIGMA, 1.0) / (1 + (HIDDEN_SIGMA - 1) * hf)
     outliers = np.where(hidden, HIDDEN_OUTLIERS, 1.0) / (1 + (HIDDEN_OUTLIERS - 1) * hf)

@@ -259,12 +259,14 @@ def scale_limbs(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
 
 
 def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator,
-             limb_aug: float = 0.0, limb_aug_prob: float = 0.5):
+             limb_aug: float = 0.0, limb_aug_prob: float = 0.5, clean_extra: float = 0.0):
     """Endless (windows (B, 3, W, J, 3), targets (B, 3, J, 3)) float32 tensors for three
     consecutive frames each (for the acceleration loss); windows clamp at chunk edges
     like ``TemporalRefiner.make_windows``. With ``limb_aug`` > 0, a fraction
     ``limb_aug_prob`` of the input windows get one or two limb bones scaled by a factor in
-    1 +- ``limb_aug`` over the whole window (``scale_limbs``); targets stay the truth."""
+    1 +- ``limb_aug`` over the whole window (``scale_limbs``); targets stay the truth.
+    A fraction ``clean_extra`` of the windows get the ground truth itself as input (on top
+    of the prepared chunks' ``CLEAN_FRACTION``): clean motion must come out unchanged."""
     inp = np.concatenate([p[0] for p in pairs])
     gt = np.concatenate([p[1] for p in pairs])
     lengths = np.array([len(p[0]) for p in pairs])
@@ -280,6 +282,9 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
                     hi[:, None, None])                                          # (B, 3, W)
         x = inp[w]                                                              # (B, 3, W, J, 3)
         y = gt[frames]                                                          # (B, 3, J, 3)
+        if clean_extra > 0:
+            clean = rng.random(batch) < clean_extra
+            x[clean] = gt[w[clean]]
         if limb_aug > 0:
             factors = np.ones((batch, len(LIMB_SEGMENTS)))
             for b in np.flatnonzero(rng.random(batch) < limb_aug_prob):
@@ -301,11 +306,13 @@ def _batches(pairs, window: int, past: int, batch: int, rng: np.random.Generator
 def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: int = 0,
           batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
           val_frames: int = 20000, accel_weight: float = 1.0,
-          symmetry_weight: float = 5.0, limb_aug: float = 0.0) -> TemporalRefiner:
+          symmetry_weight: float = 5.0, limb_aug: float = 0.0,
+          clean_extra: float = 0.0) -> TemporalRefiner:
     """``symmetry_weight``: Dabral et al.'s left/right bone-length symmetry loss on the
     refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs.
     ``limb_aug``: relative range of the limb-length augmentation of the inputs
-    (``_batches``; 0 = off)."""
+    (``_batches``; 0 = off). ``clean_extra``: fraction of extra windows whose input is
+    the ground truth (``_batches``)."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -319,7 +326,7 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
     model = TemporalRefiner(config).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     batches = _batches(train_pairs, config.window, model.past_frames, batch, rng,
-                       limb_aug=limb_aug)
+                       limb_aug=limb_aug, clean_extra=clean_extra)
     budget = minutes * 60.0
     t_start = time.time()
     best, best_state, best_m, step = math.inf, None, None, 0
@@ -364,7 +371,7 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
     model.save(out, source=source, steps=step, minutes=minutes,
                val_mpjpe_mm=best_m and best_m["mpjpe_mm"], val_accel_mm=best_m and best_m["accel_mm"],
                seed=seed, batch=batch, lr=lr, accel_weight=accel_weight,
-               symmetry_weight=symmetry_weight, limb_aug=limb_aug,
+               symmetry_weight=symmetry_weight, limb_aug=limb_aug, clean_extra=clean_extra,
                val_asym_mm=best_m and best_m["asym_mm"])
     print(f"saved {out} (val {best_m}, {step} steps)", flush=True)
     return model
@@ -433,6 +440,9 @@ def main(argv=None) -> int:
     ap.add_argument("--limb-aug", type=float, default=0.0,
                     help="scale one or two limb bones of half the input windows by up to "
                          "+- this fraction (0 = off)")
+    ap.add_argument("--clean-extra", type=float, default=0.0,
+                    help="fraction of extra training windows whose input is the ground "
+                         "truth (keeps clean motion unchanged)")
     ap.add_argument("--hidden", type=int, default=512)
     ap.add_argument("--minutes", type=float, default=20.0, help="training time budget")
     ap.add_argument("--source", choices=("lifter", "sim", "auto"), default="auto",
@@ -469,7 +479,7 @@ def main(argv=None) -> int:
     print(f"training {asdict(config)} on {source} for {args.minutes} min -> {out}", flush=True)
     train(config, source, args.minutes, out, seed=args.seed, train_frames=args.train_frames,
           accel_weight=args.accel_weight, symmetry_weight=args.symmetry_weight,
-          limb_aug=args.limb_aug)
+          limb_aug=args.limb_aug, clean_extra=args.clean_extra)
     return 0
 
 

@@ -141,3 +141,16 @@ def test_visibility_model_pools_left_and_right_and_needs_enough_hidden():
     # too few hidden samples: the hidden figures are the visible ones
     assert m["neck"]["hidden"][:2] == m["neck"]["visible"][:2]
     assert m["neck"]["hidden"][2] == MIN_HIDDEN - 1
+
+
+def test_hidden_fraction_of_the_sample_clips_is_near_the_stored_one():
+    """The stored table was measured on 20,000 training frames; the three sample clips
+    (walks and an everyday motion) under the same cameras come out close to it: the torso
+    is almost never behind itself, feet and hands are about half or a third of the time."""
+    from mocap_app.lift.mocap_data import load_sample_clips
+    frames = np.concatenate([c.joints for c in load_sample_clips()])
+    h = cs.hidden_fraction(frames, np.random.default_rng(0))
+    assert h.shape == (NUM_JOINTS,)
+    assert h[J["spine"]] < 0.02 and h[J["neck"]] < 0.02
+    assert abs(h.mean() - cs.HIDDEN_FRACTION.mean()) < 0.03
+    assert np.abs(h - cs.HIDDEN_FRACTION).max() < 0.15

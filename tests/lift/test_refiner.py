@@ -159,3 +159,21 @@ def test_limb_scaling_augmentation_changes_only_the_chosen_bone_lengths():
     np.testing.assert_allclose(d1, 1.2 * d0)
     np.testing.assert_array_equal(y[0, ..., J["left_elbow"], :], x[0, ..., J["left_elbow"], :])
     np.testing.assert_array_equal(y[:, ..., J["pelvis"], :], x[:, ..., J["pelvis"], :])
+
+
+@pytest.mark.parametrize("clean_extra", [0.0, 1.0, 0.5])
+def test_clean_extra_windows_carry_the_ground_truth(clean_extra):
+    from mocap_app.lift.train_refiner import _batches
+    rng = np.random.default_rng(0)
+    gt = rng.normal(size=(40, 25, 3)).astype(np.float32)
+    pairs = [(gt + 1.0, gt)]                         # every prepared input is off by 1 m
+    x, y = next(_batches(pairs, window=5, past=4, batch=400, rng=rng,
+                         clean_extra=clean_extra))
+    # the newest frame of each window is the target frame (causal window, past = 4)
+    clean = np.isclose(x[:, :, -1].numpy(), y.numpy(), atol=1e-5).all(axis=(1, 2, 3))
+    if clean_extra == 0.0:
+        assert not clean.any()
+    elif clean_extra == 1.0:
+        assert clean.all()
+    else:
+        assert 0.4 < clean.mean() < 0.6
