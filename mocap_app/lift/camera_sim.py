@@ -103,7 +103,7 @@ def per_joint_noise(model: str = "lsp") -> tuple[np.ndarray, np.ndarray, np.ndar
 @dataclass
 class Pairs:
     """A batch of training pairs."""
-    inputs: np.ndarray      # (B, J, 3) float32 normalised x, y, visibility
+    inputs: np.ndarray      # (B, J, 5) float32 normalised x, y, visibility, image x, y
     target: np.ndarray      # (B, J, 3) float32 cube units, root-relative camera-app axes
     scale: np.ndarray       # (B,) body scale S in metres (to get mm back)
     keypoints: np.ndarray   # (B, J, 2) pixels (NaN where dropped)
@@ -214,7 +214,7 @@ def make_pairs(poses: np.ndarray, rng: np.random.Generator, noise_scale=1.0,
     scale = body_scale(x)
     target = camera_to_cube(target_app, scale)
     kp, vis = (errors or detector_errors)(kp, cam, sizes, rng, noise_scale, noise_model)
-    inputs = normalize_keypoints(kp, vis)
+    inputs = normalize_keypoints(kp, vis, sizes)
     return Pairs(inputs, target.astype(np.float32), scale.astype(np.float32), kp, vis,
                  sizes)
 

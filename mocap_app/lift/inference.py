@@ -24,7 +24,7 @@ from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
-from .normalize import cube_to_metres, normalize_keypoints
+from .normalize import IMAGE_FEATURES, cube_to_metres, normalize_keypoints
 
 DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
@@ -35,10 +35,13 @@ _PERM = list(MIRROR_PERMUTATION)
 
 
 def mirror_x(t):
-    """Network inputs (B, J, 3: x, y, visibility) or cube coordinates (B, J, 3) of the
-    mirror image: x -> -x, left and right joints swap names (torch or numpy)."""
+    """Network inputs (B, J, 3 or 5: x, y, visibility[, image x, image y]) or cube
+    coordinates (B, J, 3) of the mirror image: every x -> -x, left and right joints swap
+    names (torch or numpy)."""
     out = t[:, _PERM].clone() if isinstance(t, torch.Tensor) else t[:, _PERM].copy()
     out[..., 0] *= -1
+    if out.shape[-1] == IMAGE_FEATURES:
+        out[..., 3] *= -1
     return out
 
 
@@ -111,7 +114,8 @@ class Lifter:
              image_size: tuple[int, int], person_height: float | None = None) -> LiftResult:
         """keypoints_2d (T, 25, 2) pixels, visibility (T, 25) in 0..1 (also (25, 2)/(25,)
         for one frame). The input is framed by the keypoints themselves, so any detector
-        box works; ``image_size`` (w, h) is checked but not needed by the network."""
+        box works; ``image_size`` (w, h) places them in the picture (networks with
+        ``in_features`` 5 use that, older ones ignore it)."""
         kp = np.asarray(keypoints_2d, dtype=np.float64)
         vis = np.asarray(visibility, dtype=np.float64)
         if kp.ndim == 2:
@@ -124,7 +128,7 @@ class Lifter:
             raise ValueError(f"bad image size {image_size}")
         usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
         valid = usable >= MIN_KEYPOINTS
-        x = torch.from_numpy(normalize_keypoints(kp, vis)).to(self.device)
+        x = torch.from_numpy(normalize_keypoints(kp, vis, (w, h))).to(self.device)
         coords, maps = self._run(x)
         if self.flip_average:
             cm, mm = self._run(mirror_x(x))

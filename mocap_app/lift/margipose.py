@@ -25,7 +25,8 @@ from .heatmaps import PLANES, marginals_to_xyz, normalise_logits
 @dataclass
 class MargiPoseConfig:
     joints: int = NUM_JOINTS       # number of joints in and out
-    in_features: int = 3           # per joint input: x, y (keypoint box units), visibility
+    in_features: int = 3           # per joint input: x, y (keypoint box units), visibility;
+                                   # 5: also x, y in the image (normalize.IMAGE_FEATURES)
     width: int = 512               # width of the residual trunk
     blocks: int = 2                # residual blocks (each: 2 x Linear-BN-ReLU-Dropout)
     dropout: float = 0.1           # dropout inside the trunk
@@ -89,7 +90,7 @@ class MargiPose(nn.Module):
     def forward(self, keypoints: torch.Tensor) -> MargiPoseOutput:
         c = self.config
         b = keypoints.shape[0]
-        assert keypoints.shape[1:] == (c.joints, c.in_features), keypoints.shape
+        keypoints = _own_features(keypoints, c)                        # (B, J, F)
         h = self.trunk(self.inp(keypoints.reshape(b, -1)))            # (B, width)
         e = self.embed(h).view(b, c.joints, c.embed) + self.joint_code  # (B, J, E)
         e = torch.relu(e).reshape(b * c.joints, c.embed)                # (B*J, E)
@@ -102,7 +103,7 @@ class MargiPose(nn.Module):
 @dataclass
 class BaselineConfig:
     joints: int = NUM_JOINTS       # number of joints in and out
-    in_features: int = 3           # per joint input: x, y, visibility
+    in_features: int = 3           # per joint input: x, y, visibility[, image x, y]
     width: int = 512               # Martinez et al. used 1024; same width as the lifter
     blocks: int = 2                # Martinez et al.: 2 residual blocks
     dropout: float = 0.1           # Martinez et al. used 0.5 with far longer training
@@ -125,9 +126,36 @@ class MartinezBaseline(nn.Module):
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
         b = keypoints.shape[0]
+        keypoints = _own_features(keypoints, self.config)              # (B, J, F)
         h = self.trunk(self.inp(keypoints.reshape(b, -1)))
         return self.out(h).view(b, self.config.joints, 3)        # (B, J, 3) cube units
 
 
 def config_dict(model: nn.Module) -> dict:
     return asdict(model.config)
+
+
+def _own_features(keypoints: torch.Tensor, config) -> torch.Tensor:
+    """The first ``config.in_features`` input features of (B, J, F >= in_features): a
+    network trained on the box coordinates alone takes the same input as a newer one and
+    ignores the image placement after them."""
+    assert keypoints.dim() == 3 and keypoints.shape[1] == config.joints \
+        and keypoints.shape[2] >= config.in_features, keypoints.shape
+    return keypoints[..., :config.in_features]
+
+
+def widen_input(model: nn.Module, in_features: int) -> nn.Module:
+    """A copy of ``model`` (lifter or baseline) taking ``in_features`` per joint: the first
+    layer's weights for the new features start at zero, so the copy computes exactly what
+    the original does until training teaches it to use them."""
+    c = model.config
+    if in_features < c.in_features:
+        raise ValueError(f"cannot narrow {c.in_features} input features to {in_features}")
+    new = type(model)(type(c)(**{**asdict(c), "in_features": in_features}))
+    state = model.state_dict()
+    w = state["inp.0.weight"]                                        # (width, J * F_old)
+    wide = torch.zeros(w.shape[0], c.joints, in_features, dtype=w.dtype)
+    wide[..., :c.in_features] = w.view(w.shape[0], c.joints, c.in_features)
+    state = {**state, "inp.0.weight": wide.reshape(w.shape[0], -1)}   # (width, J * F_new)
+    new.load_state_dict(state)
+    return new

@@ -3,7 +3,11 @@
 Input: the 2D keypoints are framed by a square box around the *visible* keypoints
 themselves (centre of their bounding box, half the longer side as the unit), so the
 lifter does not depend on how a detector draws its person box. Joints that are missing
-(NaN) get coordinates 0 and visibility 0.
+(NaN) get coordinates 0 and visibility 0. Given the image size, each joint also gets its
+place in the image (``IMAGE_FEATURES``): offset from the image centre in units of the
+image's longer side. The box alone hides where the person stands in the picture, so a
+person seen 25 degrees off the optical axis looks like one turned by 25 degrees at the
+centre, and the lifter cannot tell which (checkpoints with ``in_features`` 5 use it).
 
 Output: root-relative 3D joints in camera-aligned app axes (Y up, +Z towards the camera),
 divided by the person's *body scale* S (pelvis->neck + mean thigh + mean shin), then by
@@ -24,7 +28,10 @@ CUBE_HALF = 1.0
 #: Visibility below which a keypoint does not frame the input box.
 VISIBLE = 0.5
 #: Bumped when the input encoding changes (caches of lifted poses key on it).
-INPUT_VERSION = 2
+INPUT_VERSION = 3
+#: Per-joint input features: x, y in the keypoint box, visibility, then (when the image
+#: size is given) x, y from the image centre over the image's longer side.
+BOX_FEATURES, IMAGE_FEATURES = 3, 5
 #: Face points (head, nose, ears) whose 2D spread (largest pairwise distance) is less than
 #: this fraction of the 2D neck-pelvis distance are treated as missing. A real head never
 #: looks that small next to its torso: on the training motion capture seen by the random
@@ -68,10 +75,13 @@ def collapsed_face(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     return np.nan_to_num(r, nan=np.inf) < FACE_MIN_RATIO
 
 
-def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray,
+                        image_size=None) -> np.ndarray:
     """Pixels (..., J, 2) and visibility (..., J) -> network input (..., J, 3): x, y in
     the keypoint box (y down, as in the image), visibility. Missing joints -> (0, 0, 0);
-    so are face points that collapsed to a blob (``collapsed_face``)."""
+    so are face points that collapsed to a blob (``collapsed_face``). With ``image_size``
+    ((w, h), or (..., 2) per sample) the input is (..., J, 5): also x, y from the image
+    centre over the longer side of the image (0 for missing joints)."""
     kp = np.asarray(keypoints, dtype=np.float64)
     vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0)
     assert kp.shape[-2:] == (NUM_JOINTS, 2), kp.shape
@@ -93,7 +103,12 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray) -> np.nda
     half = np.maximum(half, 1e-6)
     xy = (np.nan_to_num(kp) - centre[..., None, :]) / half[..., None, :]
     xy = np.where(finite[..., None], np.clip(xy, -3, 3), 0.0)
-    return np.concatenate([xy, vis[..., None]], axis=-1).astype(np.float32)
+    parts = [xy, vis[..., None]]
+    if image_size is not None:
+        size = np.broadcast_to(np.asarray(image_size, dtype=np.float64), kp.shape[:-2] + (2,))
+        ray = (np.nan_to_num(kp) - 0.5 * size[..., None, :]) / size.max(-1)[..., None, None]
+        parts.append(np.where(finite[..., None], np.clip(ray, -1, 1), 0.0))
+    return np.concatenate(parts, axis=-1).astype(np.float32)
 
 
 def camera_to_cube(joints_cam_app: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -25,7 +25,8 @@ from mocap_app.core.skeleton import J
 from . import losses
 from .camera_sim import PROPORTION_RANGES, make_pairs
 from .checkpoint import save_checkpoint
-from .margipose import BaselineConfig, MargiPose, MargiPoseConfig, MartinezBaseline
+from .margipose import (BaselineConfig, MargiPose, MargiPoseConfig, MartinezBaseline,
+                        widen_input)
 from .mocap_data import Clip, load_split
 from .normalize import cube_to_metres
 from .metrics import mpjpe
@@ -205,6 +206,10 @@ def main(argv=None) -> None:
     p.add_argument("--vary-proportions", action="store_true",
                    help="vary torso, shoulder/hip widths and limb lengths of the training "
                         "bodies (camera_sim.PROPORTION_RANGES)")
+    p.add_argument("--input-features", type=int, choices=(3, 5), default=None,
+                   help="per-joint input of a new lifter and its baseline: 3 = keypoint box "
+                        "and visibility, 5 = also the place in the image; with --init, "
+                        "5 widens a 3-feature pair (new weights start at zero)")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this lifter checkpoint (and baseline.pt beside it)")
     p.add_argument("--out", type=Path, default=None, help="default models_dir()/lifter.pt")
@@ -232,6 +237,10 @@ def main(argv=None) -> None:
         from .checkpoint import load_checkpoint
         init = (load_checkpoint(a.init, kind="margipose")[0],
                 load_checkpoint(a.init.with_name("baseline.pt"), kind="baseline")[0])
+        if a.input_features:
+            init = tuple(widen_input(m, a.input_features) for m in init)
+    new_shape = {k: v for k, v in (("width", a.width), ("in_features", a.input_features))
+                 if v}
     val_frames = frames_of(load_split("val"), stride=5)
     k = scale_per_height(train_frames)
     print(f"train frames {len(train_frames)}, val frames {len(val_frames)}, "
@@ -239,8 +248,8 @@ def main(argv=None) -> None:
     result = train(train_frames, val_frames, minutes=a.minutes, steps=a.steps, batch=a.batch,
                    lr=a.lr, seed=a.seed, eval_every=a.eval_every, sample_weights=weights,
                    init=init, jsd_samples=a.jsd_samples,
-                   config=MargiPoseConfig(width=a.width) if a.width else None,
-                   baseline_config=BaselineConfig(width=a.width) if a.width else None,
+                   config=MargiPoseConfig(**new_shape),
+                   baseline_config=BaselineConfig(**new_shape),
                    loss_weights={"symmetry": a.w_symmetry, "illegal": a.w_illegal},
                    proportions=PROPORTION_RANGES if a.vary_proportions else None,
                    log=lambda s: print(s, flush=True))
@@ -249,6 +258,7 @@ def main(argv=None) -> None:
             "loss_weights": {"jsd": W_JSD, "symmetry": a.w_symmetry, "illegal": a.w_illegal},
             "jsd_samples": a.jsd_samples, "balance": a.balance, "init": str(a.init or ""),
             "vary_proportions": bool(a.vary_proportions),
+            "input_features": result["lifter"].config.in_features,
             "best_val_mpjpe_mm": {n: round(v, 2) for n, v in result["best_val_mpjpe"].items()},
             "command": "python -m mocap_app.lift.train " + " ".join(argv or [])}
     save_checkpoint(out, result["lifter"], "margipose", meta)

@@ -46,3 +46,24 @@ def test_wrong_kind_version_damage_and_pickles_are_refused(tmp_path):
     (tmp_path / "evil.pt").write_bytes(pickle.dumps(Evil()))
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "evil.pt")
+
+
+def test_widened_input_computes_what_the_original_did_until_trained():
+    """``widen_input`` adds the image-place features with zero weights: the same outputs
+    as the 3-feature network for any values of the new features; narrowing is refused."""
+    from mocap_app.lift.margipose import widen_input
+    torch.manual_seed(0)
+    x = torch.randn(6, 25, 5)
+    for model in (MargiPose(MargiPoseConfig()), MartinezBaseline(BaselineConfig())):
+        model.eval()
+        wide = widen_input(model, 5).eval()
+        assert wide.config.in_features == 5 and model.config.in_features == 3
+        a, b = model(x), wide(x)              # the 3-feature net reads only x[..., :3]
+        a, b = (getattr(a, "coords", a), getattr(b, "coords", b))
+        assert torch.equal(a, b)
+        wide.inp[0].weight.data[:, 3::5] = 1.0   # once trained, the new features count
+        assert not torch.allclose(getattr(wide(x), "coords", wide(x)), a)
+        with pytest.raises(ValueError):
+            widen_input(wide, 3)
+        with pytest.raises(AssertionError):  # too few features for the widened net
+            wide(x[..., :3])

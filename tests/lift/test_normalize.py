@@ -69,3 +69,22 @@ def test_a_sample_without_any_joint_is_all_zero_and_silent():
         out = normalize_keypoints(kp, np.ones((2, NUM_JOINTS)))
     assert np.all(out[0] == 0.0)
     assert np.abs(out[1, :, :2]).max() == 1.0       # the other sample is framed as usual
+
+
+def test_image_place_features_known_answer():
+    """With the image size, each joint also gets its offset from the image centre over
+    the image's longer side; without it the input is the 3 box features, unchanged."""
+    kp, vis = _frontal(), np.ones(25)
+    box = normalize_keypoints(kp, vis)
+    x = normalize_keypoints(kp, vis, (400, 300))
+    assert box.shape == (25, 3) and x.shape == (25, 5)
+    np.testing.assert_array_equal(x[:, :3], box)
+    # pelvis at (100, 200) in a 400 x 300 image: (100 - 200) / 400, (200 - 150) / 400
+    np.testing.assert_allclose(x[J["pelvis"], 3:], [-0.25, 0.125])
+    # per-sample sizes (portrait here: the longer side is the height)
+    both = normalize_keypoints(np.stack([kp, kp]), np.ones((2, 25)),
+                               np.array([[400, 300], [300, 400]]))
+    np.testing.assert_allclose(both[1, J["pelvis"], 3:], [(100 - 150) / 400, 0.0])
+    missing = kp.copy()
+    missing[J["left_wrist"]] = np.nan
+    assert (normalize_keypoints(missing, vis, (400, 300))[J["left_wrist"]] == 0).all()
