@@ -26,6 +26,9 @@ from ..core.skeleton import NUM_JOINTS
 
 CHECKPOINT_VERSION = 1
 CHECKPOINT_KIND = "mocap_app.TemporalRefiner"
+#: Frame rate of the motion the refiners are trained on (``train_refiner.FPS``): a window
+#: of W frames spans W / 30 s. Takes at other rates are sampled at that spacing.
+TRAINED_FPS = 30.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class RefinerConfig:
 
 
 class TemporalRefiner(nn.Module):
+    #: ``refine`` takes the take's frame rate (``pipeline.refine`` passes it).
+    rate_aware = True
+
     def __init__(self, config: RefinerConfig):
         super().__init__()
         self.config = config
@@ -98,19 +104,32 @@ class TemporalRefiner(nn.Module):
         return current + delta / self.config.scale
 
     # -- whole sequences ---------------------------------------------------------------
-    def make_windows(self, poses: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    def make_windows(self, poses: np.ndarray, valid: np.ndarray | None = None,
+                     fps: float | None = None) -> np.ndarray:
         """(T, J, 3) -> (T, W, J, 3): each frame's window, edges and invalid frames filled
-        with the nearest valid frame (so a gap never feeds NaN)."""
+        with the nearest valid frame (so a gap never feeds NaN). ``fps``: the take's frame
+        rate; the window's frames are then spaced 1 / ``TRAINED_FPS`` s apart as in
+        training (every 2nd frame at 60 fps, in between frames interpolated linearly at 24
+        or 25 fps), so a window covers the same time, and the same motion, at any rate."""
         filled = fill_invalid(poses, valid)
         t = len(filled)
-        offsets = np.arange(self.config.window) - self.past_frames               # (W,)
-        idx = np.clip(np.arange(t)[:, None] + offsets[None, :], 0, t - 1)         # (T, W)
-        return filled[idx]
+        offsets = (np.arange(self.config.window) - self.past_frames).astype(np.float64)
+        step = 1.0 if fps is None or fps <= 0 else float(fps) / TRAINED_FPS
+        if abs(step - 1.0) < 0.02:
+            step = 1.0
+        pos = np.clip(np.arange(t)[:, None] + step * offsets[None, :], 0, t - 1)  # (T, W)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, t - 1)
+        frac = (pos - lo)[..., None, None]                                        # (T, W, 1, 1)
+        if not frac.any():
+            return filled[lo]
+        return (1.0 - frac) * filled[lo] + frac * filled[hi]
 
     @torch.no_grad()
     def refine(self, poses: np.ndarray, valid: np.ndarray | None = None,
-               batch: int = 4096) -> np.ndarray:
-        """Refine a whole sequence: (T, J, 3) metres -> (T, J, 3). Invalid frames stay NaN."""
+               batch: int = 4096, fps: float | None = None) -> np.ndarray:
+        """Refine a whole sequence: (T, J, 3) metres -> (T, J, 3). Invalid frames stay NaN.
+        ``fps``: the sequence's frame rate (None: taken as ``TRAINED_FPS``)."""
         poses = np.asarray(poses, np.float64)
         ok = np.isfinite(poses).all(axis=(1, 2))
         if valid is not None:
@@ -120,7 +139,7 @@ class TemporalRefiner(nn.Module):
             return out
         was_training = self.training
         self.eval()
-        windows = self.make_windows(poses, ok)
+        windows = self.make_windows(poses, ok, fps)
         device = next(self.parameters()).device
         res = []
         for s in range(0, len(windows), batch):

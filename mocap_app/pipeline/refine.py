@@ -71,7 +71,10 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
 
     if options.temporal:
         model = refiner if refiner is not None else load_refiner(not options.bidirectional)
-        joints = model.refine(joints, valid)
+        if getattr(model, "rate_aware", False):   # windows spaced as in training
+            joints = model.refine(joints, valid, fps=seq.fps)
+        else:
+            joints = model.refine(joints, valid)
         current = replace(current, joints_3d=joints)
         stages["temporal"] = current
 

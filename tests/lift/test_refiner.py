@@ -177,3 +177,35 @@ def test_clean_extra_windows_carry_the_ground_truth(clean_extra):
         assert clean.all()
     else:
         assert 0.4 < clean.mean() < 0.6
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_a_60_fps_take_is_refined_with_windows_spanning_the_trained_time(causal):
+    """At 60 fps the window takes every 2nd frame: a 60 fps take made by inserting the
+    midpoints into a 30 fps one gives, at its original frames, exactly the 30 fps answer;
+    refined as if it were 30 fps it would not."""
+    m = _random_model(causal, 9)
+    seq30 = _wave(31)
+    seq60 = np.empty((61, 25, 3))
+    seq60[0::2] = seq30
+    seq60[1::2] = 0.5 * (seq30[:-1] + seq30[1:])
+    want = m.refine(seq30, fps=30.0)
+    got = m.refine(seq60, fps=60.0)[0::2]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert np.abs(m.refine(seq60)[0::2] - want).max() > 1e-3
+    np.testing.assert_array_equal(m.refine(seq30), want)        # None = 30 fps
+
+
+def test_windows_at_24_fps_interpolate_to_the_trained_spacing():
+    """For motion linear in time, a 24 fps take's windows (away from its ends) hold the
+    poses at exactly 1/30 s apart."""
+    m = _random_model(False, 9)
+    rng = np.random.default_rng(3)
+    a, v = rng.normal(size=(25, 3)), rng.normal(size=(25, 3))
+    t = np.arange(48) / 24.0
+    seq = a[None] + v[None] * t[:, None, None]
+    w = m.make_windows(seq, fps=24.0)                              # (T, 9, 25, 3)
+    offsets = (np.arange(9) - 4) / 30.0
+    for i in range(6, 42):
+        np.testing.assert_allclose(w[i], a[None] + v[None] * (t[i] + offsets)[:, None, None],
+                                   atol=1e-9)
