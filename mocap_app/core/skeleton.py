@@ -123,18 +123,6 @@ BLAZEPOSE_NAMES: tuple[str, ...] = (
 _B = {name: i for i, name in enumerate(BLAZEPOSE_NAMES)}
 
 
-def _blazepose_mirror() -> tuple[int, ...]:
-    def other(n: str) -> str:
-        if "left" in n:
-            return n.replace("left", "right")
-        return n.replace("right", "left")
-    return tuple(_B[other(n)] for n in BLAZEPOSE_NAMES)
-
-
-#: Index permutation of the 33 BlazePose landmarks that swaps left and right.
-BLAZEPOSE_MIRROR: tuple[int, ...] = _blazepose_mirror()
-
-
 def _blazepose_sources() -> tuple[tuple[int, ...], ...]:
     """For each app joint, the BlazePose landmarks whose mean places it."""
     direct = {n: (_B[n],) for n in JOINT_NAMES if n in _B}

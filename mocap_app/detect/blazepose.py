@@ -21,7 +21,6 @@ from .base import Detection, Roi, body_box
 from .blazepose_models import (PersonCandidate, PoseDetectionModel, PoseLandmarkModel,
                                square_tiles)
 from .landmarks import AUX_CENTRE, AUX_SCALE, NUM_BODY, REFINE_KERNEL, LandmarkResult
-from .left_right import LeftRightGuard
 from .roi import roi_from_keypoints
 from .smoothing import OneEuroFilter
 from .subject import (CHOICES, SubjectChoice, SubjectState, TrackStatus, appearance_distance,
@@ -51,15 +50,13 @@ class BlazePoseDetector:
                         than follow someone else
     roi_smoothing:      One-Euro filter on the auxiliary landmarks before they become the
                         next crop (the legacy solution always does this in video mode)
-    left_right_guard:   relabel a tracked frame whose left and right labels jumped to the
-                        other side of the body (``left_right.LeftRightGuard``)
     """
 
     def __init__(self, subject: SubjectChoice = "largest", static_image_mode: bool = False,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
                  search_tiles: bool = True, keep_heatmaps: bool = True, num_threads: int = 1,
                  refine_kernel: int = REFINE_KERNEL, roi_smoothing: bool = True,
-                 appearance_threshold: float = 0.65, left_right_guard: bool = True):
+                 appearance_threshold: float = 0.65):
         _check_choice(subject)
         self.subject_choice: SubjectChoice = subject
         self.static_image_mode = static_image_mode
@@ -70,7 +67,6 @@ class BlazePoseDetector:
         self._detector = PoseDetectionModel(num_threads, min_score=min_detection_confidence)
         self._landmarks = PoseLandmarkModel(num_threads, refine_kernel=refine_kernel)
         self._roi_filter = OneEuroFilter() if roi_smoothing else None
-        self.left_right = LeftRightGuard() if left_right_guard else None
         self.reset()
 
     # -- the PersonDetector protocol ------------------------------------------------------
@@ -86,8 +82,6 @@ class BlazePoseDetector:
         self._last_time: float | None = None
         if self._roi_filter is not None:
             self._roi_filter.reset()
-        if getattr(self, "left_right", None) is not None:
-            self.left_right.reset()
 
     def close(self) -> None:
         self._detector = self._landmarks = None
@@ -243,17 +237,13 @@ class BlazePoseDetector:
         self.frames_lost = 0
         self.status = status
         pts = res.landmarks_2d[:NUM_BODY]
-        det = Detection(box=body_box(pts, w, h), landmarks_2d=pts,
-                        visibility=res.visibility[:NUM_BODY],
-                        world_landmarks=res.world_landmarks[:NUM_BODY],
-                        score=res.presence,
-                        heatmaps=(np.ascontiguousarray(res.heatmaps[:, :, :NUM_BODY])
-                                  if self.keep_heatmaps else None),
-                        roi=res.roi)
-        if self.left_right is not None:
-            continuing = status == TrackStatus.TRACKING and not self.static_image_mode
-            det = self.left_right(det, continuing)
-        return det
+        return Detection(box=body_box(pts, w, h), landmarks_2d=pts,
+                         visibility=res.visibility[:NUM_BODY],
+                         world_landmarks=res.world_landmarks[:NUM_BODY],
+                         score=res.presence,
+                         heatmaps=(np.ascontiguousarray(res.heatmaps[:, :, :NUM_BODY])
+                                   if self.keep_heatmaps else None),
+                         roi=res.roi)
 
 
 def _check_choice(choice) -> None:
