@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_lifter.py [--threads 1]
 
 Times ``Lifter.lift`` end to end (input normalisation, network, decoding, metres) for a
-single frame (live) and for batches (offline), and the bare network forward. The
+single frame and for batches (offline), flip-averaged as imports run it, one pass as live
+capture runs it, and the bare network forward. The
 reference op, measured in the same run, is a float32 512x512 @ 512x512 torch matmul, so
 the ratios can be compared across machines and loads. Uses ``models/lifter.pt`` (or an
 untrained network of the default size when it is missing: the cost is the same).
@@ -59,7 +60,11 @@ def main() -> None:
         vis = rng.uniform(0.5, 1, (t, 25))
         s = best_of(lambda: lifter.lift(kp, vis, (640, 480)), max(2, 200 // t)) / t
         rows.append((f"Lifter.lift, T={t}", s))
-    x1 = torch.rand(1, 25, 3)
+    one_pass = Lifter(lifter.model, lifter.meta, lifter.device, flip_average=False)
+    kp, vis = rng.uniform(100, 500, (1, 25, 2)), rng.uniform(0.5, 1, (1, 25))
+    rows.append(("Lifter.lift, T=1, one pass (live)",
+                 best_of(lambda: one_pass.lift(kp, vis, (640, 480)), 200)))
+    x1 = torch.rand(1, 25, lifter.model.config.in_features)   # (B, J, F)
     with torch.no_grad():
         s = best_of(lambda: lifter.model(x1), 200)
     rows.append(("network forward, T=1", s))

@@ -109,7 +109,7 @@ class Lifter:
         """S in metres for the current person height."""
         return self.person_height * self.scale_per_height
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def lift(self, keypoints_2d: np.ndarray, visibility: np.ndarray,
              image_size: tuple[int, int], person_height: float | None = None) -> LiftResult:
         """keypoints_2d (T, 25, 2) pixels, visibility (T, 25) in 0..1 (also (25, 2)/(25,)
@@ -129,14 +129,22 @@ class Lifter:
         usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
         valid = usable >= MIN_KEYPOINTS
         x = torch.from_numpy(normalize_keypoints(kp, vis, (w, h))).to(self.device)
-        coords, maps = self._run(x)
         if self.flip_average:
-            cm, mm = self._run(mirror_x(x))
+            # one forward over the frames and their mirror images (B = 2T): half the
+            # per-call cost of two passes; batch norm in eval mode is per sample, so the
+            # answer is the same
+            both_c, both_m = self._run(torch.cat([x, mirror_x(x)]))
+            t = x.shape[0]
+            coords, cm = both_c[:t], both_c[t:]
+            maps = {p: m[:t] for p, m in both_m.items()}
+            mm = {p: m[t:] for p, m in both_m.items()}
             coords = 0.5 * (coords + mirror_x(cm))
             # x is the column axis of the xy and xz planes; zy has no x
             maps = {p: 0.5 * (maps[p] + (mm[p][:, _PERM, :, ::-1] if p != "zy"
                                          else mm[p][:, _PERM]))
                     for p in maps}
+        else:
+            coords, maps = self._run(x)
         scale = (person_height or self.person_height) * self.scale_per_height
         joints = cube_to_metres(coords, scale)
         joints[~valid] = np.nan
