@@ -50,7 +50,7 @@ def thirds(values):
 def run_headless(seconds: float, detector: str) -> dict:
     from mocap_app.capture.fake_camera import PacedVideoSource
     from mocap_app.core.paths import sample_clip
-    from mocap_app.gui.worker import ReaderClosedSource
+    from mocap_app.gui.live_job import ReaderClosedSource
     from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config
     from mocap_app.pipeline.live import LiveSession
     est = PoseEstimator(live_config(EstimatorConfig(detector=detector)))

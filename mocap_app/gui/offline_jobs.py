@@ -1,0 +1,134 @@
+"""The offline jobs: importing a video file (every frame) into a take, and re-running
+the bidirectional refiner over a saved take."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .worker import Job, JobCancelled, LatestBox
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    take_folder: Path
+    frames: int
+    frames_with_person: int
+    seconds: float
+    refined_with: str              # which refinement stages ran, for the status bar
+
+
+class _PreviewEstimator:
+    """Wraps a PoseEstimator so the import shows the frame being processed: each
+    (image, pose) goes to a LatestBox the GUI polls."""
+
+    def __init__(self, estimator, box: LatestBox):
+        self._estimator = estimator
+        self._box = box
+
+    def estimate(self, image, index, timestamp):
+        pose = self._estimator.estimate(image, index, timestamp)
+        self._box.put((image, pose))   # ``image`` is a fresh decode, never reused
+        return pose
+
+    def __getattr__(self, name):
+        return getattr(self._estimator, name)
+
+
+def make_refine(bidirectional: bool = True) -> tuple[Callable | None, str]:
+    """The refinement stages as a PoseSequence -> PoseSequence callable, and a note of
+    what runs. Falls back to the stages without the temporal network when its weights
+    are not shipped yet; None when pipeline.refine does not exist."""
+    try:
+        from ..pipeline.refine import RefineOptions, refine_sequence
+    except ImportError:
+        return None, "no refinement (pipeline.refine not available)"
+    options = RefineOptions(bidirectional=bidirectional)
+    try:
+        from ..pipeline.refine import load_refiner
+        refiner = load_refiner(causal=not bidirectional)
+        note = "temporal refiner (bidirectional)" if bidirectional else "temporal refiner"
+    except Exception as exc:  # missing weights or torch: keep the other stages
+        refiner = None
+        options = RefineOptions(temporal=False, bidirectional=bidirectional)
+        note = f"refinement without temporal network ({type(exc).__name__})"
+
+    def run(seq):
+        return refine_sequence(seq, options, refiner).refined
+    return run, note
+
+
+class OfflineImportJob(Job):
+    """Processes every frame of a video file, then saves the result as a take. A
+    cancelled or failed import leaves nothing on disk."""
+
+    def __init__(self, video: Path, takes_root: Path, config, refine: bool = True,
+                 preview: LatestBox | None = None, take_name: str | None = None):
+        super().__init__()
+        self.video = Path(video)
+        self.takes_root = Path(takes_root)
+        self.config = config
+        self.refine = refine
+        self.preview = preview
+        self.take_name = take_name
+
+    def work(self) -> ImportResult:
+        from ..pipeline.estimator import PoseEstimator
+        from ..pipeline.offline import Cancelled, process_video
+        from ..takes.manage import save_offline_take, unique_take_folder
+
+        estimator = PoseEstimator(self.config)
+        est = _PreviewEstimator(estimator, self.preview) if self.preview else estimator
+        refine, note = make_refine(True) if self.refine else (None, "refinement off")
+        last = [0.0]
+
+        def progress(p):
+            now = time.monotonic()
+            # throttled: the bar needs ~10 updates a second, not one per frame
+            if now - last[0] >= 0.1 or (p.total and p.done >= p.total):
+                last[0] = now
+                self.progress.emit(p)
+        try:
+            result = process_video(self.video, self.config, refine=refine,
+                                   cancel=self.stop_event, progress=progress, estimator=est)
+        except Cancelled:
+            raise JobCancelled() from None
+        finally:
+            estimator.close()
+        if self.stop_event.is_set():
+            raise JobCancelled()
+        folder = unique_take_folder(self.takes_root, self.take_name or self.video.stem)
+        info = dict(result.info)
+        lifter_loaded = bool(info.pop("lifter", False))
+        save_offline_take(folder, result, parameters={
+            **info, "detector": self.config.detector, "lifter": self.config.lifter,
+            "lifter_loaded": lifter_loaded, "refinement": note})
+        return ImportResult(folder, result.frames, result.frames_with_person,
+                            result.seconds, note)
+
+
+class ReprocessJob(Job):
+    """Runs the bidirectional refiner over a take's raw poses and stores the result in the
+    take (raw kept)."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.folder = Path(folder)
+
+    def work(self) -> str:
+        from ..takes import load_take
+        from ..takes.manage import store_refined
+        refine, note = make_refine(True)
+        if refine is None:
+            raise RuntimeError("re-processing needs pipeline.refine, which is not installed "
+                               "in this build")
+        raw, _meta = load_take(self.folder, which="raw")
+        if self.stop_event.is_set():
+            raise JobCancelled()
+        refined = refine(raw)
+        store_refined(self.folder, raw, refined, note)
+        return note
+
+
+__all__ = ["ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine"]

@@ -1,0 +1,107 @@
+"""The main window's menus, keyboard shortcuts, status bar widgets, recent-files menu,
+takes-folder choice and drag and drop: a mixin of ``MainWindow``, which owns the state
+these act on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton
+
+
+class WindowActions:
+    """Builds the menus and the status bar and routes the keys and drops to the flows."""
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        act = QAction("&Open video…", self, shortcut=QKeySequence.Open)
+        act.triggered.connect(self.choose_video)
+        file_menu.addAction(act)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        act = QAction("Takes &folder…", self)
+        act.triggered.connect(self.choose_takes_root)
+        file_menu.addAction(act)
+        file_menu.addSeparator()
+        act = QAction("&Quit", self, shortcut=QKeySequence.Quit)
+        act.triggered.connect(self.close)
+        file_menu.addAction(act)
+        take_menu = self.menuBar().addMenu("&Take")
+        for text, slot in (("&Export…", lambda: self._with_selected(self.export_take)),
+                           ("&Re-process with the bidirectional refiner",
+                            lambda: self._with_selected(self.reprocess_take)),
+                           ("&Play", lambda: self._with_selected(self.open_take))):
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            take_menu.addAction(act)
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        self._rebuild_recent()
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.mode_label = QLabel("idle")
+        self.capture_label = QLabel("capture – fps")
+        self.processing_label = QLabel("processing – fps")
+        self.latency_label = QLabel("latency – ms")
+        self.dropped_label = QLabel("dropped 0")
+        self.device_label = QLabel("device CPU")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.eta_label = QLabel("")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_import)
+        for w in (self.progress, self.eta_label, self.cancel_button):
+            w.setVisible(False)
+            sb.addPermanentWidget(w)
+        fm = self.fontMetrics()
+        for w, widest in ((self.mode_label, None), (self.capture_label, "capture 000.0 fps"),
+                          (self.processing_label, "processing 000.0 fps"),
+                          (self.latency_label, "latency 0000 ms"),
+                          (self.dropped_label, "dropped 000000"),
+                          (self.device_label, "device CUDA")):
+            if widest:   # fixed widths: numbers changing 30 times a second do not jiggle
+                w.setMinimumWidth(fm.horizontalAdvance(widest) + 8)
+            sb.addPermanentWidget(w)
+
+    def _build_shortcuts(self) -> None:
+        for key, slot in ((Qt.Key_Space, self._space), (Qt.Key_Comma,
+                          lambda: self.timeline.step(-1)), (Qt.Key_Period,
+                          lambda: self.timeline.step(1))):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.WindowShortcut)
+            sc.activated.connect(slot)
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for path in files:
+            act = QAction(path, self)
+            act.triggered.connect(lambda _=False, p=path: self.open_video(p))
+            self.recent_menu.addAction(act)
+        self.recent_menu.setEnabled(bool(files))
+
+    def choose_takes_root(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Takes folder", str(self.takes_root))
+        if folder:
+            self.takes_root = Path(folder)
+            self.settings.set("folders/takes", folder)
+            self.take_list.set_root(self.takes_root)
+
+    def _space(self) -> None:
+        if self.mode == "live":
+            self.toggle_recording()
+        elif self.playback is not None:
+            self.timeline.toggle()
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.open_video(urls[0])
+
