@@ -6,7 +6,7 @@ triangulation of the Pose2Sim take (BASELINE.md's Pose2Sim row, for our models).
 Data: ``video/pose2sim`` (four synchronised calibrated views, 100 frames at 60 fps). Our
 BlazePose detector (tracking mode, reset per view) runs on every view. Reference per view
 v and frame: the app's 25 joints triangulated (DLT, undistorted pixels) from the *other*
-views (``lift.multiview.leave_one_out``: views whose whole bodies disagree by > 30 px are
+views (``mocap_train.multiview.leave_one_out``: views whose whole bodies disagree by > 30 px are
 dropped, then per joint views are dropped while the mean reprojection error is > 15 px;
 at least two views), so view v's own detections never enter its reference. BASELINE.md
 triangulated from all four views instead; that variant is printed too
@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
-from mocap_app.lift.metrics import pa_errors_masked as pa_errors  # noqa: E402
-from mocap_app.lift.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
+from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
+from mocap_train.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
                                       triangulate_robust, undistort)
 
 from _common import detect_each_view  # noqa: E402

@@ -1,5 +1,5 @@
 """Where the lifter's error on the held-out test split comes from: the same frames, cameras
-and random draws, with the parts of the simulated detector error (``lift/camera_sim``,
+and random draws, with the parts of the simulated detector error (``mocap_train/camera_sim``,
 "LSP x1" = MediaPipe measured on LSP) switched on one after another.
 
     .venv/bin/python bench/lifter_noise_budget.py [--stride 10] [--lifter models/lifter.pt]
@@ -9,7 +9,7 @@ jitter (the measured inlier sigma); + gross outliers (the measured per-joint rat
 whole-body left/right swaps (the measured rate) = the full LSP x1 model the targets refer
 to. Also the full model on its frames split by whether the person was swapped. Every model
 is flip-averaged, as the app runs it. PA-MPJPE and MPJPE (true body scale) in mm, like
-``python -m mocap_app.lift.evaluate``.
+``python -m mocap_train.evaluate``.
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mocap_app.core.paths import models_dir  # noqa: E402
-from mocap_app.lift import camera_sim, metrics  # noqa: E402
+from mocap_train import camera_sim, metrics  # noqa: E402
 from mocap_app.lift.checkpoint import load_checkpoint  # noqa: E402
 from mocap_app.lift.inference import FlipAveraged  # noqa: E402
-from mocap_app.lift.mocap_data import load_split  # noqa: E402
+from mocap_train.mocap_data import load_split  # noqa: E402
 from mocap_app.lift.normalize import cube_to_metres  # noqa: E402
-from mocap_app.lift.train import frames_of, predict_cube  # noqa: E402
+from mocap_train.train import frames_of, predict_cube  # noqa: E402
 
 #: (label, inlier sigma on, outliers on, swaps on)
 STEPS = (("exact 2D (detector visibility)", False, False, False),

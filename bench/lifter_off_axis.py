@@ -1,5 +1,5 @@
 """The lifter's error by how far off the camera's optical axis the person stands: held-out
-test split, the evaluation's cameras and noise draws (``lift/evaluate``), frames grouped
+test split, the evaluation's cameras and noise draws (``mocap_train/evaluate``), frames grouped
 by the angle between the optical axis and the ray to the pelvis.
 
     .venv/bin/python bench/lifter_off_axis.py LIFTER.pt [LIFTER.pt ...] [--stride 10]
@@ -22,12 +22,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mocap_app.core.skeleton import J  # noqa: E402
-from mocap_app.lift import camera_sim, metrics  # noqa: E402
+from mocap_train import camera_sim, metrics  # noqa: E402
 from mocap_app.lift.checkpoint import load_checkpoint  # noqa: E402
 from mocap_app.lift.inference import FlipAveraged  # noqa: E402
-from mocap_app.lift.mocap_data import load_split  # noqa: E402
+from mocap_train.mocap_data import load_split  # noqa: E402
 from mocap_app.lift.normalize import cube_to_metres  # noqa: E402
-from mocap_app.lift.train import frames_of, predict_cube  # noqa: E402
+from mocap_train.train import frames_of, predict_cube  # noqa: E402
 
 BANDS = ((0, 5), (5, 10), (10, 20), (20, 90))
 

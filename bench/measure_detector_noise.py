@@ -1,5 +1,5 @@
 """Measure MediaPipe BlazePose's 2D error on LSP and write the noise model the lifter's
-training pairs use (``mocap_app/lift/detector_noise.json``).
+training pairs use (``mocap_train/detector_noise.json``).
 
     .venv/bin/python bench/measure_detector_noise.py
 
@@ -24,7 +24,7 @@ from mocap_app.core.skeleton import BLAZEPOSE_NAMES  # noqa: E402
 
 from _noise import LSP_NAMES, is_swapped, noise_model  # noqa: E402
 
-OUT = Path(__file__).resolve().parents[1] / "mocap_app" / "lift" / "detector_noise.json"
+OUT = Path(__file__).resolve().parents[1] / "mocap_train" / "detector_noise.json"
 
 
 def main() -> None:

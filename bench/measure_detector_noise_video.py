@@ -1,5 +1,5 @@
 """Measure our BlazePose detector's 2D error on real video against a multi-view reference
-and write ``mocap_app/lift/detector_noise_video.json`` (same schema as the LSP noise model
+and write ``mocap_train/detector_noise_video.json`` (same schema as the LSP noise model
 ``detector_noise.json`` written by ``measure_detector_noise.py``).
 
     .venv/bin/python bench/measure_detector_noise_video.py [--cache detections.npz]
@@ -33,15 +33,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.skeleton import BLAZEPOSE_NAMES  # noqa: E402
-from mocap_app.lift.multiview import (leave_one_out, read_qca, triangulate_robust,  # noqa: E402
+from mocap_train.multiview import (leave_one_out, read_qca, triangulate_robust,  # noqa: E402
                                       undistort)
 
 from _common import detect_each_view  # noqa: E402
 from _noise import LSP_NAMES, OUTLIER, is_swapped, noise_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "mocap_app" / "lift" / "detector_noise_video.json"
-LSP_JSON = ROOT / "mocap_app" / "lift" / "detector_noise.json"
+OUT = ROOT / "mocap_train" / "detector_noise_video.json"
+LSP_JSON = ROOT / "mocap_train" / "detector_noise.json"
 MAX_REF_ERROR = 15.0    # px: mean reprojection error a reference may have in its views
 MAX_BODY_ERROR = 30.0   # px: mean whole-body reprojection error of the views kept for a
                         # reference (a view swapped left/right reaches 70-130 px)

@@ -1,6 +1,6 @@
 """Measure how our BlazePose detector's visibility depends on whether a joint is hidden
-behind the body, on real video, and write ``mocap_app/lift/detector_visibility.json``:
-the visibility model of the lifter's training pairs (``lift/camera_sim.py``).
+behind the body, on real video, and write ``mocap_train/detector_visibility.json``:
+the visibility model of the lifter's training pairs (``mocap_train/camera_sim.py``).
 
     .venv/bin/python bench/measure_visibility_video.py [--cache detections.npz]
 
@@ -31,12 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.skeleton import J, JOINT_NAMES, MIRROR_PERMUTATION  # noqa: E402
-from mocap_app.lift.camera_sim import hidden_joints  # noqa: E402
-from mocap_app.lift.multiview import read_qca  # noqa: E402
+from mocap_train.camera_sim import hidden_joints  # noqa: E402
+from mocap_train.multiview import read_qca  # noqa: E402
 
 from eval_pose2sim import detect_views, references, take_dir  # noqa: E402
 
-OUT = Path(__file__).resolve().parents[1] / "mocap_app" / "lift" / "detector_visibility.json"
+OUT = Path(__file__).resolve().parents[1] / "mocap_train" / "detector_visibility.json"
 MIN_HIDDEN = 30
 
 

@@ -7,7 +7,7 @@ person standing in the rest pose faces **+Z** (towards a camera placed on +Z).
 
 Joints are chosen so that each one is seen by the detector (BlazePose's 33 landmarks, or
 an average of a few of them) *and* can be placed on every motion-capture skeleton by
-forward kinematics (see ``lift/mocap_data.py`` for the per-dataset mapping).
+forward kinematics (see ``mocap_train/mocap_data.py`` for the per-dataset mapping).
 """
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ import pytest
 from mocap_app.core.bvh import parse_bvh
 from mocap_app.core.paths import models_dir, shared_data_dir
 from mocap_app.core.skeleton import J
-from mocap_app.lift import mocap_data as md
-from mocap_app.lift.camera_sim import make_pairs
+from mocap_train import mocap_data as md
+from mocap_train.camera_sim import make_pairs
 from mocap_app.lift.inference import Lifter
-from mocap_app.lift.metrics import mpjpe, pa_mpjpe
+from mocap_train.metrics import mpjpe, pa_mpjpe
 from mocap_app.lift.normalize import body_scale, cube_to_metres
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 
 from mocap_app.core.skeleton import J, NUM_JOINTS
-from mocap_app.lift import mocap_data as md
-from mocap_app.lift.camera_sim import make_pairs
+from mocap_train import mocap_data as md
+from mocap_train.camera_sim import make_pairs
 from mocap_app.lift.normalize import (FACE_MIN_RATIO, collapsed_face, face_ratio,
                                       normalize_keypoints)
 

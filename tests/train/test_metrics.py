@@ -1,8 +1,8 @@
 """Known answers for the pose metrics (mm)."""
 import numpy as np
 
-from mocap_app.lift import metrics
-from mocap_app.lift.mocap_data import load_sample_clips
+from mocap_train import metrics
+from mocap_train.mocap_data import load_sample_clips
 
 
 def _rotation(axis, angle):
@@ -34,7 +34,7 @@ def test_pck_and_auc_known_values():
 
 
 def test_masked_pa_errors_ignore_missing_joints_and_frames_with_too_few():
-    from mocap_app.lift.metrics import pa_errors_masked
+    from mocap_train.metrics import pa_errors_masked
     rng = np.random.default_rng(1)
     gt = rng.normal(size=(3, 25, 3))
     c, s = np.cos(0.7), np.sin(0.7)

@@ -3,8 +3,8 @@ import numpy as np
 import torch
 
 from mocap_app.core.skeleton import J, NUM_JOINTS
-from mocap_app.lift.losses import illegal_angle_loss, illegal_angle_terms, symmetry_loss
-from mocap_app.lift.mocap_data import load_sample_clips
+from mocap_train.losses import illegal_angle_loss, illegal_angle_terms, symmetry_loss
+from mocap_train.mocap_data import load_sample_clips
 
 
 def legal_pose() -> torch.Tensor:

@@ -9,7 +9,7 @@ import pytest
 from mocap_app.core.bvh import parse_bvh
 from mocap_app.core.paths import shared_data_dir
 from mocap_app.core.skeleton import J, LIMB_BONES
-from mocap_app.lift import mocap_data as md
+from mocap_train import mocap_data as md
 
 
 def _extract(archive: str, member: str) -> str:
@@ -93,7 +93,7 @@ def test_split_is_deterministic_and_holds_out_whole_groups():
 
 def test_vary_proportions_scales_only_its_bone_groups_and_keeps_directions():
     from mocap_app.core.skeleton import BONES
-    from mocap_app.lift.camera_sim import PROPORTION_GROUPS, vary_proportions
+    from mocap_train.camera_sim import PROPORTION_GROUPS, vary_proportions
     x = md.load_sample_clips()[0].joints[:5].astype(np.float64)
     same = vary_proportions(x, {g: np.ones(5) for g in PROPORTION_GROUPS})
     np.testing.assert_allclose(same, x, atol=1e-12)

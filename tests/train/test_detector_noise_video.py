@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from mocap_app.core.paths import shared_data_dir
-from mocap_app.lift.multiview import (Camera, body_error, leave_one_out, project, read_qca,
+from mocap_train.multiview import (Camera, body_error, leave_one_out, project, read_qca,
                                       triangulate, undistort)
 
 

@@ -15,7 +15,7 @@ import torch
 
 from mocap_app.core.skeleton import J, LEFT_RIGHT_PAIRS, PARENTS
 
-from .heatmaps import jsd_to_gaussians
+from mocap_app.lift.heatmaps import jsd_to_gaussians
 
 #: (root, joint, middle, end, sign) for the four limbs.
 LIMBS = (

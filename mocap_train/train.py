@@ -1,6 +1,6 @@
 """Train the MargiPose-style lifter and the Martinez baseline on the same pairs.
 
-    .venv/bin/python -m mocap_app.lift.train --minutes 55
+    .venv/bin/python -m mocap_train.train --minutes 55
 
 Every batch of training pairs (random mocap frames of the train split, random virtual
 cameras, MediaPipe-like 2D noise; ``camera_sim``) is used for one step of *both* models,
@@ -21,15 +21,15 @@ import torch
 
 from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import J
+from mocap_app.lift.checkpoint import save_checkpoint
+from mocap_app.lift.margipose import (BaselineConfig, MargiPose, MargiPoseConfig,
+                                      MartinezBaseline, widen_input)
+from mocap_app.lift.normalize import cube_to_metres
 
 from . import losses
 from .camera_sim import PROPORTION_RANGES, make_pairs
-from .checkpoint import save_checkpoint
-from .margipose import (BaselineConfig, MargiPose, MargiPoseConfig, MartinezBaseline,
-                        widen_input)
-from .mocap_data import Clip, load_split
-from .normalize import cube_to_metres
 from .metrics import mpjpe
+from .mocap_data import Clip, load_split
 
 #: Loss weights (coordinates are in cube units, ~1 m / S per unit).
 #: The first checkpoint used W_SYMMETRY 0.02, too weak to matter (a 40 mm left/right
@@ -48,7 +48,7 @@ def scale_per_height(frames: np.ndarray) -> float:
     """Median ratio of the body scale S to the stature, over frames standing upright on
     both feet; stature = ear-level head height above the lowest foot point + 12 cm (ear
     level to the crown of the head)."""
-    from .normalize import body_scale
+    from mocap_app.lift.normalize import body_scale
     up = frames[:, J["neck"]] - frames[:, J["pelvis"]]
     upright = up[:, 1] / np.linalg.norm(up, axis=1) > 0.97
     feet = frames[:, [J["left_heel"], J["right_heel"], J["left_toe"], J["right_toe"]], 1]
@@ -234,7 +234,7 @@ def main(argv=None) -> None:
         weights /= weights.sum()
     init = None
     if a.init:
-        from .checkpoint import load_checkpoint
+        from mocap_app.lift.checkpoint import load_checkpoint
         init = (load_checkpoint(a.init, kind="margipose")[0],
                 load_checkpoint(a.init.with_name("baseline.pt"), kind="baseline")[0])
         if a.input_features:
@@ -260,7 +260,7 @@ def main(argv=None) -> None:
             "vary_proportions": bool(a.vary_proportions),
             "input_features": result["lifter"].config.in_features,
             "best_val_mpjpe_mm": {n: round(v, 2) for n, v in result["best_val_mpjpe"].items()},
-            "command": "python -m mocap_app.lift.train " + " ".join(argv or [])}
+            "command": "python -m mocap_train.train " + " ".join(argv or [])}
     save_checkpoint(out, result["lifter"], "margipose", meta)
     save_checkpoint(base_out, result["baseline"], "baseline", meta)
     if a.init and a.init.with_suffix(".history.json").exists():   # keep the earlier stages

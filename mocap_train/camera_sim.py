@@ -44,7 +44,7 @@ import numpy as np
 from mocap_app.core.skeleton import (J, JOINT_NAMES, MIRROR_PERMUTATION, NUM_JOINTS, PARENTS,
                                      mirror)
 
-from .normalize import body_scale, camera_to_cube, normalize_keypoints
+from mocap_app.lift.normalize import body_scale, camera_to_cube, normalize_keypoints
 
 IMAGE_SIZES = ((640, 480), (1280, 720), (1920, 1080), (1080, 1920), (720, 1280))
 
@@ -57,7 +57,7 @@ def detector_noise(model: str = "lsp") -> dict:
     """A measured detector noise model (see module docstring)."""
     if model not in NOISE_MODELS:
         raise ValueError(f"unknown noise model {model!r}; known: {', '.join(NOISE_MODELS)}")
-    text = resources.files("mocap_app.lift").joinpath(NOISE_MODELS[model]).read_text()
+    text = resources.files("mocap_train").joinpath(NOISE_MODELS[model]).read_text()
     return json.loads(text)
 
 
@@ -68,7 +68,7 @@ VISIBILITY_MODEL = "detector_visibility.json"
 def per_joint_visibility() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(mean, sd when visible, mean, sd when hidden), each (J,): the detector's visibility
     measured on real video (``bench/measure_visibility_video.py``)."""
-    text = resources.files("mocap_app.lift").joinpath(VISIBILITY_MODEL).read_text()
+    text = resources.files("mocap_train").joinpath(VISIBILITY_MODEL).read_text()
     pj = json.loads(text)["per_joint"]
     out = np.array([[pj[n]["visible"][0], pj[n]["visible"][1], pj[n]["hidden"][0],
                      pj[n]["hidden"][1]] for n in JOINT_NAMES], dtype=np.float64)

@@ -1,6 +1,6 @@
 """Evaluate the shipped lifter and the baseline on the held-out test split.
 
-    .venv/bin/python -m mocap_app.lift.evaluate [--stride 10] [--json out.json]
+    .venv/bin/python -m mocap_train.evaluate [--stride 10] [--json out.json]
 
 Test split: whole styles and subjects never trained on (``mocap_data.TEST_GROUPS``:
 Bandai "old"/"elderly", CMU subjects 94 and 7, and hashed DeepMimic clips), every
@@ -24,13 +24,13 @@ import torch
 
 from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import JOINT_NAMES
+from mocap_app.lift.checkpoint import load_checkpoint
+from mocap_app.lift.inference import DEFAULT_HEIGHT, FlipAveraged
+from mocap_app.lift.normalize import cube_to_metres
 
 from . import metrics
 from .camera_sim import make_pairs
-from .checkpoint import load_checkpoint
-from .inference import DEFAULT_HEIGHT, FlipAveraged
 from .mocap_data import load_split
-from .normalize import cube_to_metres
 from .train import frames_of, predict_cube
 
 #: (noise model, multiple) pairs evaluated; "lsp" x1 is the level the targets refer to.

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from mocap_app.core.skeleton import J, MIRROR_PERMUTATION, NUM_JOINTS
-from mocap_app.lift import camera_sim as cs
+from mocap_train import camera_sim as cs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from _noise import LSP_NAMES, SWAP, noise_model  # noqa: E402
@@ -73,7 +73,7 @@ def test_simulated_outlier_rate_is_the_measured_one():
     """Over the training cameras the simulated gross errors come at the measured rate:
     count displacements larger than any inlier could make (> 6 sigma) at noise x1, with
     swaps switched off by comparing against the exact 2D of the same draw."""
-    from mocap_app.lift.mocap_data import load_sample_clips
+    from mocap_train.mocap_data import load_sample_clips
     frames = np.concatenate([c.joints for c in load_sample_clips()])
     frames = np.repeat(frames, 8, axis=0)
     seen = {}
@@ -147,7 +147,7 @@ def test_hidden_fraction_of_the_sample_clips_is_near_the_stored_one():
     """The stored table was measured on 20,000 training frames; the three sample clips
     (walks and an everyday motion) under the same cameras come out close to it: the torso
     is almost never behind itself, feet and hands are about half or a third of the time."""
-    from mocap_app.lift.mocap_data import load_sample_clips
+    from mocap_train.mocap_data import load_sample_clips
     frames = np.concatenate([c.joints for c in load_sample_clips()])
     h = cs.hidden_fraction(frames, np.random.default_rng(0))
     assert h.shape == (NUM_JOINTS,)

@@ -1,11 +1,11 @@
 """Train and evaluate the TemporalRefiner (TP-Net).
 
-    python -m mocap_app.lift.train_refiner --causal --minutes 20 --out models/refiner_causal.pt
-    python -m mocap_app.lift.train_refiner --bidir  --minutes 20 --out models/refiner_bidir.pt
-    python -m mocap_app.lift.train_refiner --evaluate      # the comparison table of the card
+    python -m mocap_train.train_refiner --causal --minutes 20 --out models/refiner_causal.pt
+    python -m mocap_train.train_refiner --bidir  --minutes 20 --out models/refiner_bidir.pt
+    python -m mocap_train.train_refiner --evaluate      # the comparison table of the card
 
-Data: the lifter's motion-capture clips and split (``lift/mocap_data.py``), cut into
-5-second chunks, each seen by one fixed random virtual camera (``lift/camera_sim.py``:
+Data: the lifter's motion-capture clips and split (``mocap_train/mocap_data.py``), cut into
+5-second chunks, each seen by one fixed random virtual camera (``mocap_train/camera_sim.py``:
 webcam fields of view, distances, heights, yaw anywhere) with MediaPipe-like 2D errors
 measured on real detections. The refiner's input is the per-frame 3D of each chunk:
 
@@ -33,10 +33,10 @@ import torch
 
 from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import J, NUM_JOINTS, PARENTS, mirror
+from mocap_app.lift.refiner import RefinerConfig, TemporalRefiner, fill_invalid
 
 from . import losses
 from .metrics import mpjpe
-from .refiner import RefinerConfig, TemporalRefiner, fill_invalid
 
 CHUNK = 150          # frames per virtual-camera chunk (5 s at 30 fps)
 FPS = 30.0
@@ -129,7 +129,7 @@ class LifterAdapter:
     """Runs the real lifter (``lift/inference.py``) on one chunk's noisy 2D."""
 
     def __init__(self, path: Path | None = None):
-        from .inference import Lifter  # noqa: PLC0415
+        from mocap_app.lift.inference import Lifter  # noqa: PLC0415
         self.lifter = Lifter.load(path)
 
     def __call__(self, kp: np.ndarray, vis: np.ndarray,
@@ -150,7 +150,7 @@ def _pairs_cache(split: str, seed: int, max_frames: int | None) -> Path:
 
     from mocap_app.core.paths import cache_dir  # noqa: PLC0415
 
-    from .inference import lifted_pose_stamp  # noqa: PLC0415
+    from mocap_app.lift.inference import lifted_pose_stamp  # noqa: PLC0415
     stamp = hashlib.sha1(lifted_pose_stamp(models_dir() / "lifter.pt").encode()).hexdigest()
     folder = cache_dir() / "refiner"
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,7 +212,7 @@ def evaluate(pairs, fn) -> dict:
     e, a, n, na, s = 0.0, 0.0, 0, 0, 0.0
     for inp, gt in pairs:
         pred = fn(inp.astype(np.float64))
-        e += mpjpe(pred, gt) * len(gt)       # lift.metrics: root-relative, mm
+        e += mpjpe(pred, gt) * len(gt)       # mocap_train.metrics: root-relative, mm
         s += 1000.0 * float(losses.symmetry_loss(torch.from_numpy(np.asarray(pred)))) * len(gt)
         n += len(gt)
         if len(gt) >= 3:

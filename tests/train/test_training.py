@@ -3,8 +3,8 @@ import numpy as np
 import torch
 
 from mocap_app.lift.margipose import BaselineConfig, MargiPose, MargiPoseConfig
-from mocap_app.lift.mocap_data import load_sample_clips
-from mocap_app.lift.train import train, val_mpjpe, validation_pairs
+from mocap_train.mocap_data import load_sample_clips
+from mocap_train.train import train, val_mpjpe, validation_pairs
 
 TINY = MargiPoseConfig(width=128, blocks=1, embed=16, heatmap_size=16, dropout=0.0)
 
