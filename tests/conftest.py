@@ -47,3 +47,28 @@ def empty_scene_video(tmp_path) -> Path:
         cv2.rectangle(img, (20 + i, 100), (60 + i, 160), (30, 90, 200), -1)
         frames.append(img)
     return write_video(tmp_path / "empty_room.mp4", frames)
+
+
+def cut_sample_clip(folder: Path, nbytes: int) -> Path:
+    """The first ``nbytes`` of the bundled clip: an MP4 whose header (at the start) still
+    declares all 230 frames while only the first few decode, as a download or a copy cut
+    off half-way."""
+    from mocap_app.core.paths import sample_clip
+    out = folder / f"cut_{nbytes}.mp4"
+    with open(sample_clip(), "rb") as f:
+        out.write_bytes(f.read(nbytes))
+    return out
+
+
+def decodable_frames(path: Path) -> int:
+    """Frames of ``path`` that FFmpeg decodes, counted through PyAV (not the OpenCV path the
+    app reads through), up to the first decoding error."""
+    import av
+    count = 0
+    with av.open(str(path)) as container:
+        try:
+            for _frame in container.decode(video=0):
+                count += 1
+        except av.error.FFmpegError:
+            pass
+    return count

@@ -99,6 +99,8 @@ class ImportFlow:
             f"Imported {result.frames} frames ({result.frames_with_person} with a person) in "
             f"{result.seconds:.1f} s; {result.refined_with}", 15000)
         self.open_take(result.take_folder)
+        if result.short_input:     # the take is kept; the animator must know it is short
+            self.show_error("The video ended early", result.short_input)
 
     def _import_failed(self, message: str) -> None:
         self._import_ended()

@@ -17,6 +17,7 @@ class ImportResult:
     frames_with_person: int
     seconds: float
     refined_with: str              # which refinement stages ran, for the status bar
+    short_input: str | None = None  # the video ended before its declared length: why
 
 
 class _PreviewEstimator:
@@ -105,7 +106,9 @@ class OfflineImportJob(Job):
             **info, "detector": self.config.detector, "lifter": self.config.lifter,
             "lifter_loaded": lifter_loaded, "refinement": note})
         return ImportResult(folder, result.frames, result.frames_with_person,
-                            result.seconds, note)
+                            result.seconds, note,
+                            short_input=(result.short_input.message(self.video.name)
+                                         if result.short_input is not None else None))
 
 
 class ReprocessJob(Job):

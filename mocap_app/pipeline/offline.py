@@ -25,6 +25,50 @@ class NoPersonError(RuntimeError):
     """The video was read, but no person was found in any frame."""
 
 
+#: Containers' frame counts are estimates for some files (variable frame rate, edit
+#: lists), so a file is called short only when more than this fraction of its declared
+#: frames, and more than ``SHORT_INPUT_MIN_FRAMES``, did not decode.
+SHORT_INPUT_FRACTION = 0.03
+SHORT_INPUT_MIN_FRAMES = 2
+
+
+@dataclass(frozen=True)
+class ShortInput:
+    """A file that declares more frames than decode (truncated download, copy cut off,
+    damaged end): what decoded is kept and processed; the user must be told."""
+    frames_read: int
+    frames_declared: int
+    stopped_at: float         # seconds into the video where decoding stopped
+
+    def message(self, name: str) -> str:
+        return (f"{name} ended early: {self.frames_read} of {self.frames_declared} frames "
+                f"decoded, decoding stopped at {_clock(self.stopped_at)}; the frames that "
+                "decoded were kept")
+
+    def as_dict(self) -> dict:
+        return {"frames_read": self.frames_read, "frames_declared": self.frames_declared,
+                "stopped_at_s": round(self.stopped_at, 3)}
+
+
+def short_input(frames_read: int, frames_declared: int | None,
+                stopped_at: float) -> ShortInput | None:
+    """A ``ShortInput`` when clearly fewer frames decoded than the container declares."""
+    if not frames_declared:
+        return None
+    missing = frames_declared - frames_read
+    if missing <= max(SHORT_INPUT_MIN_FRAMES, SHORT_INPUT_FRACTION * frames_declared):
+        return None
+    return ShortInput(frames_read, frames_declared, stopped_at)
+
+
+def _clock(seconds: float) -> str:
+    """1.5 -> '1.50 s'; 83.25 -> '1:23.25 (83.25 s)'."""
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:05.2f} ({seconds:.2f} s)"
+
+
 @dataclass(frozen=True)
 class Progress:
     done: int                 # frames processed
@@ -53,6 +97,7 @@ class OfflineResult:
     frames_with_person: int
     seconds: float
     info: dict = field(default_factory=dict)
+    short_input: ShortInput | None = None     # the file ended before its declared length
 
     @property
     def fps_processed(self) -> float:
@@ -74,7 +119,9 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
                   estimator: PoseEstimator | None = None) -> OfflineResult:
     """Process a whole video file. ``refine`` is an optional callable
     PoseSequence -> PoseSequence (the refinement stages). Raises CaptureError for an
-    unreadable file, NoPersonError when nobody is found, Cancelled when cancelled."""
+    unreadable file, NoPersonError when nobody is found, Cancelled when cancelled. A file
+    that decodes clearly fewer frames than it declares is processed as far as it goes;
+    ``result.short_input`` then says so."""
     source = VideoFileSource(path)
     own = estimator is None
     estimator = estimator or PoseEstimator(config)
@@ -94,15 +141,20 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
             estimator.close()
     if not frames:
         raise CaptureError(f"no frames could be decoded from {path}")
+    short = short_input(len(frames), source.info.frame_count,
+                        frames[-1].timestamp + 1.0 / source.info.fps)
     if with_person == 0:
-        raise NoPersonError(f"no person found in {len(frames)} frames of {path}")
+        why = f" ({short.message('it')})" if short is not None else ""
+        raise NoPersonError(f"no person found in {len(frames)} frames of {path}{why}")
     raw = PoseSequence.from_frames(frames, source.info.fps)
     refined = refine(raw) if refine is not None else raw
+    info = {"width": source.info.width, "height": source.info.height,
+            "fps": source.info.fps, "lifter": estimator.uses_lifter,
+            "detector": config.detector}
+    if short is not None:
+        info["short_input"] = short.as_dict()
     return OfflineResult(raw, refined, str(path), len(frames), with_person,
-                         time.perf_counter() - t0,
-                         {"width": source.info.width, "height": source.info.height,
-                          "fps": source.info.fps, "lifter": estimator.uses_lifter,
-                          "detector": config.detector})
+                         time.perf_counter() - t0, info, short)
 
 
 def _slim(pose: FramePose) -> FramePose:

@@ -1,4 +1,5 @@
 """Bad inputs to `mocap process`: one clear line on stderr, a non-zero exit, no traceback."""
+import os
 import subprocess
 import sys
 
@@ -62,3 +63,35 @@ def test_output_folder_missing(tmp_path):
 
 def test_folder_instead_of_video(tmp_path):
     assert_one_line_error(run_cli("process", tmp_path, "-o", tmp_path / "o.bvh"), "folder")
+
+
+def test_bad_input_prints_only_our_line_and_verbose_lets_ffmpeg_through(tmp_path):
+    """The second half of the bundled clip has no MP4 header: FFmpeg logs "moov atom not
+    found" and OpenCV a warning of its own. Without --verbose stderr is our one line (the
+    libraries' lines are in the log); with it, theirs come through as well."""
+    data = sample_clip().read_bytes()
+    bad = tmp_path / "second_half.mp4"
+    bad.write_bytes(data[len(data) // 2:])
+    env = {**os.environ, "MOCAP_APP_CACHE": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "mocap_app.cli", "process", str(bad), "-o",
+           str(tmp_path / "o.bvh")]
+    quiet = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert quiet.returncode == 3
+    assert quiet.stderr.splitlines() == [
+        f"mocap: error: no video stream that can be decoded in {bad} (audio only, an "
+        "unsupported codec, or not a video at all)"]
+    log = (tmp_path / "cache" / "logs" / "mocap-native.log").read_text()
+    assert "moov atom not found" in log
+    loud = subprocess.run(cmd + ["--verbose"], capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert loud.returncode == 3
+    assert "moov atom not found" in loud.stderr
+    assert loud.stderr.splitlines()[-1] == quiet.stderr.splitlines()[0]
+
+
+def test_a_good_run_prints_no_library_line(tmp_path):
+    """LiteRT announces its XNNPACK delegate when the detector starts: not on our stderr."""
+    proc = run_cli("process", sample_clip(), "-o", tmp_path / "o.bvh", "--no-refine",
+                   "--lifter", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""

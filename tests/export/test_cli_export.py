@@ -9,7 +9,7 @@ import pytest
 from mocap_app.cli import main
 from mocap_app.core.bvh import read_bvh
 from mocap_app.export import ExportOptions, blender
-from mocap_app.export.cli_args import add_export_arguments, options_from_args
+from mocap_app.cli.export import add_export_arguments, options_from_args
 from mocap_app.export.retarget import B, retarget
 from mocap_app.takes import save_sequences
 

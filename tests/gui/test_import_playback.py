@@ -142,6 +142,25 @@ def test_unreadable_file_is_a_message_not_a_crash(qtbot, window, tmp_path):
     assert window.isVisible()
 
 
+def test_a_cut_off_video_is_imported_as_far_as_it_decodes_and_says_so(qtbot, window,
+                                                                      takes_root, tmp_path):
+    from tests.conftest import cut_sample_clip, decodable_frames
+    clip = cut_sample_clip(tmp_path, 2_000_000)
+    decoded = decodable_frames(clip)
+    assert window.open_video(clip, refine=False) is True
+    qtbot.waitUntil(lambda: window.mode != "import", timeout=IMPORT_TIMEOUT_MS)
+    result = window.last_import
+    assert result is not None and result.frames == decoded < 230
+    # the take is kept with every decoded frame, and the animator is told, not stopped
+    seq, meta = load_take(result.take_folder)
+    assert len(seq) == decoded
+    assert meta["parameters"]["short_input"]["frames_declared"] == 230
+    title, text = window.errors[-1]
+    assert title == "The video ended early"
+    assert text == (f"{clip.name} ended early: {decoded} of 230 frames decoded, decoding "
+                    f"stopped at {decoded / 30:.2f} s; the frames that decoded were kept")
+
+
 @pytest.mark.parametrize("joint", [None, 9])
 def test_heatmap_panel_marks_the_decoded_point(qtbot, joint):
     """Known answer: Gaussian maps drawn at known cells are shown and their decoded

@@ -83,7 +83,7 @@ def test_foot_skate_is_horizontal_travel_in_contact():
 def test_report_on_a_real_clip_reproduces_baseline(shared_data):
     """MediaPipe's own world joints on ntu_drink, measured with these functions, give
     BASELINE.md's row: jitter 1.6, bone std 10.6, L/R 23.2 mm, illegal 0.0 %."""
-    from mocap_app.report_detect import detect_video
+    from mocap_app.pipeline.report_inputs import detect_video
     seq = detect_video(shared_data / "video" / "ntu_drink.avi")
     r = quality.quality_report(seq.joints_3d, seq.valid)
     assert r.frames == 103

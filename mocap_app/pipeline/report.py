@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .core.pose import PoseSequence
-from .core.skeleton import J, LIMB_JOINTS
-from .pipeline.quality import limb_bone_lengths_mm, quality_report
-from .pipeline.refine import RefineOptions, RefinedResult, load_refiner, refine_sequence
+from ..core.pose import PoseSequence
+from ..core.skeleton import J, LIMB_JOINTS
+from .quality import limb_bone_lengths_mm, quality_report
+from .refine import RefineOptions, RefinedResult, load_refiner, refine_sequence
 
 METRICS = (("jitter_mm", "jitter (mm/frame²)"), ("bone_length_std_mm", "bone-length std (mm)"),
            ("lr_asymmetry_mm", "L/R asymmetry (mm)"), ("illegal_angles_pct", "illegal angles (%)"),
@@ -181,13 +180,16 @@ def _plot(report: dict, results: dict, seq: PoseSequence, out_dir: Path, title: 
 def load_input(path: Path, lifter: str = "auto") -> tuple[PoseSequence, dict]:
     """A take folder / poses.npz (its raw poses) or a video (offline pipeline)."""
     if path.is_dir() or path.suffix == ".npz":
-        from .takes import load_take  # noqa: PLC0415
+        from ..takes import load_take  # noqa: PLC0415
         seq, meta = load_take(path, which="raw")
         return seq, {"kind": "take", "name": meta.get("name", path.stem)}
-    from .report_detect import per_frame_poses  # noqa: PLC0415
-    seq, lifted = per_frame_poses(path, lifter)
-    return seq, {"kind": "video", "name": path.stem,
-                 "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
+    from .report_inputs import per_frame_poses  # noqa: PLC0415
+    seq, lifted, short = per_frame_poses(path, lifter)
+    source = {"kind": "video", "name": path.stem,
+              "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
+    if short is not None:   # reported on what decoded; the report says so
+        source["short_input"] = {**short.as_dict(), "message": short.message(path.name)}
+    return seq, source
 
 
 def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
@@ -217,51 +219,6 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- CLI
-
-
-def add_report_command(sub) -> None:
-    """Register ``mocap report`` on the CLI's subparsers."""
-    p = sub.add_parser("report", help="motion-quality report (JSON + PNG) of a take or video")
-    p.add_argument("source", help="take folder, poses.npz, or a video file")
-    p.add_argument("-o", "--out-dir", help="output folder (default: SOURCE_report/)")
-    p.add_argument("--lifter", default="auto",
-                   help="for videos: 'auto' (shipped lifter if present), 'none' (MediaPipe's "
-                        "own 3D) or a checkpoint path")
-    p.add_argument("--hfov", type=float, default=RefineOptions().hfov_deg,
-                   help="camera horizontal field of view, degrees (default: %(default)s)")
-    p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto")
-    p.add_argument("--no-plots", action="store_true", help="JSON only")
-    p.set_defaults(func=cmd_report)
-
-
-def cmd_report(args) -> int:
-    from .capture.base import CaptureError  # noqa: PLC0415
-    from .cli import EXIT_INPUT, UserError  # noqa: PLC0415
-    path = Path(args.source)
-    if not path.exists():
-        raise UserError(f"not found: {path}", EXIT_INPUT)
-    options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock)
-    try:
-        report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots)
-    except CaptureError as exc:
-        raise UserError(str(exc), EXIT_INPUT) from None
-    except ValueError as exc:
-        raise UserError(str(exc), EXIT_INPUT) from None
-    except Exception as exc:  # takes package errors (damaged/not a take) are user errors
-        if type(exc).__name__ in ("TakeError", "NoPersonError"):
-            raise UserError(str(exc), EXIT_INPUT) from None
-        raise
-    print(f"{path.name}: {report['frames']} frames, {report['frames_with_person']} with a "
-          f"person -> {report['output_dir']}")
-    print(format_table(report))
-    c = report["checks"]
-    print(f"jitter all stages / per-frame: {c['jitter_ratio_all_vs_raw']:.2f}; "
-          f"L/R asymmetry after fitting: {c['lr_asymmetry_after_fitting_mm']:.3g} mm")
-    sys.stdout.flush()
-    return 0
-
-
 #: BASELINE.md's MediaPipe figures per clip: jitter, bone std, L/R asymmetry (mm), illegal %.
 BASELINE = {"sports2d_walk": (62.0, 31.4, 23.6, 7.7), "hybrik_taiji": (32.9, 19.1, 19.5, 0.2),
             "stgcn_taichi": (14.4, 22.1, 22.1, 25.7),
@@ -289,16 +246,3 @@ def summary_table(reports: dict) -> str:
                          f"{r['illegal_angles_pct']:.2f} | {r['illegal_angles_10deg_pct']:.2f} | "
                          f"{skate} |")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":   # python -m mocap_app.report OUT_DIR VIDEO... (docs/QUALITY.md)
-    out_root = Path(sys.argv[1])
-    reports = {}
-    for video in sys.argv[2:]:
-        stem = Path(video).stem
-        reports[stem] = write_report(video, out_root / stem)
-        print(f"{stem}: done", file=sys.stderr)
-    print(summary_table(reports))
-    ratios = [r["checks"]["jitter_ratio_all_vs_raw"] for r in reports.values()]
-    print(f"\njitter all stages / per-frame: " +
-          ", ".join(f"{k} {r:.2f}" for k, r in zip(reports, ratios)))

@@ -1,15 +1,15 @@
 """Export options on the command line, shared by ``mocap export`` and ``mocap process``,
-and the ``mocap export TAKE`` subcommand itself (registered by ``mocap_app/cli.py``)."""
+and the ``mocap export TAKE`` subcommand itself."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError
 from ..core.pose import PoseSequence
-from .options import FORMATS, PRESETS, ROOT_MODES, UNITS, ExportOptions
+from ..export.options import FORMATS, PRESETS, ROOT_MODES, UNITS, ExportOptions
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,36 +72,25 @@ def load_take_sequence(path: Path) -> PoseSequence:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """``mocap export``: a user's mistake (missing take, bad option, no bpy) prints one
-    line and returns a non-zero exit code (the codes of ``mocap_app.cli``)."""
-    try:
-        out = _export_take(args)
-    except _ExportFailed as exc:
-        print(f"mocap: error: {exc}", file=sys.stderr)
-        return exc.code
+    """``mocap export``: a user's mistake (missing take, bad option, no bpy) raises a
+    ``UserError``, which the CLI prints as one line with its exit status."""
+    out = _export_take(args)
     if not getattr(args, "quiet", False):
         print(f"{Path(args.take).name}: -> {out}")
     return 0
 
 
-class _ExportFailed(Exception):
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.code = code
-
-
 def _export_take(args: argparse.Namespace) -> Path:
-    from ..cli import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-    from . import export_sequence
-    from .blender import BlenderError
+    from ..export import export_sequence
+    from ..export.blender import BlenderError
 
     take = Path(args.take)
     if not take.exists():
-        raise _ExportFailed(f"take not found: {take}", EXIT_INPUT)
+        raise UserError(f"take not found: {take}", EXIT_INPUT)
     try:
         options = options_from_args(args)
     except ValueError as exc:
-        raise _ExportFailed(str(exc), EXIT_USAGE) from None
+        raise UserError(str(exc), EXIT_USAGE) from None
     if args.output:
         out = Path(args.output)
     elif take.is_file():
@@ -109,26 +98,27 @@ def _export_take(args: argparse.Namespace) -> Path:
     else:
         out = take / f"{take.name}.{options.format}"
     if not out.resolve().parent.is_dir():
-        raise _ExportFailed(f"output folder does not exist: {out.resolve().parent}",
-                            EXIT_OUTPUT)
+        raise UserError(f"output folder does not exist: {out.resolve().parent}", EXIT_OUTPUT)
     try:
         seq = load_take_sequence(take)
     except Exception as exc:  # any unreadable take: one line, no traceback
-        raise _ExportFailed(f"cannot read take {take}: {exc}", EXIT_INPUT) from None
+        raise UserError(f"cannot read take {take}: {exc}", EXIT_INPUT) from None
     try:
         return export_sequence(seq, out, options)
     except ValueError as exc:
-        raise _ExportFailed(str(exc), EXIT_INPUT) from None
+        raise UserError(str(exc), EXIT_INPUT) from None
     except BlenderError as exc:
-        raise _ExportFailed(str(exc), EXIT_OUTPUT) from None
+        raise UserError(str(exc), EXIT_OUTPUT) from None
     except OSError as exc:
-        raise _ExportFailed(f"could not write output: {exc.strerror or exc} ({out})",
-                            EXIT_OUTPUT) from None
+        raise UserError(f"could not write output: {exc.strerror or exc} ({out})",
+                        EXIT_OUTPUT) from None
 
 
-def add_export_command(subparsers) -> argparse.ArgumentParser:
+def add_export_command(subparsers, parents: list[argparse.ArgumentParser]
+                       ) -> argparse.ArgumentParser:
     """Register ``mocap export TAKE ... -o OUT``."""
-    p = subparsers.add_parser("export", help="export a saved take to BVH, FBX or GLB")
+    p = subparsers.add_parser("export", parents=parents,
+                              help="export a saved take to BVH, FBX or GLB")
     p.add_argument("take", help="take folder or .npz saved by the app")
     p.add_argument("-o", "--output", help="output file (default: beside the take)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")

@@ -11,17 +11,19 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from .core.paths import cache_dir, models_dir
-from .core.pose import PoseSequence
+from ..core.paths import cache_dir, models_dir
+from ..core.pose import PoseSequence
+from .offline import ShortInput
 
 
 def _lifter_key(lifter: str) -> str:
     if lifter == "none":
         return "none"
-    from .lift.inference import lifted_pose_stamp  # noqa: PLC0415
+    from ..lift.inference import lifted_pose_stamp  # noqa: PLC0415
     path = models_dir() / "lifter.pt" if lifter == "auto" else Path(lifter)
     if not path.exists():
         return "none" if lifter == "auto" else f"missing:{path}"
@@ -30,17 +32,23 @@ def _lifter_key(lifter: str) -> str:
 
 def _cache_file(path: Path, lifter: str, detector: str) -> Path:
     st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
+    key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
+           "|short-input")   # entries from before the short-input record are not reused
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{path.stem}_{digest[:12]}.npz"
 
 
+class VideoPoses(NamedTuple):
+    seq: PoseSequence                   # per-frame poses, no refinement
+    lifted: bool                        # the lifter made the 3D (else the detector's own)
+    short_input: ShortInput | None      # the file ended before its declared length
+
+
 def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
-                    use_cache: bool = True, detector: str = "blazepose"
-                    ) -> tuple[PoseSequence, bool]:
-    """(the video's per-frame PoseSequence, whether the lifter made the 3D)."""
+                    use_cache: bool = True, detector: str = "blazepose") -> VideoPoses:
+    """The video's per-frame poses (see ``VideoPoses``)."""
     path = Path(path)
     cached = _cache_file(path, lifter, detector)
     if use_cache and cached.exists():
@@ -48,18 +56,25 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
         seq = PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"],
                            d["visibility"], d["valid"].astype(bool), float(d["fps"]),
                            (int(d["image_size"][0]), int(d["image_size"][1])))
-        return seq, bool(d["lifted"])
-    from .pipeline.estimator import EstimatorConfig  # noqa: PLC0415
-    from .pipeline.offline import process_video  # noqa: PLC0415
+        short = None
+        if "short_input" in d and d["short_input"].size:
+            read, declared, stopped = d["short_input"]
+            short = ShortInput(int(read), int(declared), float(stopped))
+        return VideoPoses(seq, bool(d["lifted"]), short)
+    from .estimator import EstimatorConfig  # noqa: PLC0415
+    from .offline import process_video  # noqa: PLC0415
     result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter))
-    seq, lifted = result.raw, bool(result.info.get("lifter"))
+    seq, lifted, short = result.raw, bool(result.info.get("lifter")), result.short_input
+    s = short
     np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
                         keypoints_2d=seq.keypoints_2d, visibility=seq.visibility,
                         valid=seq.valid, fps=seq.fps, image_size=np.array(seq.image_size),
-                        lifted=lifted)
-    return seq, lifted
+                        lifted=lifted,
+                        short_input=np.array([] if s is None else
+                                             [s.frames_read, s.frames_declared, s.stopped_at]))
+    return VideoPoses(seq, lifted, short)
 
 
 def detect_video(path: str | os.PathLike, use_cache: bool = True) -> PoseSequence:
     """MediaPipe's own per-frame 3D (no lifter): what BASELINE.md measured."""
-    return per_frame_poses(path, lifter="none", use_cache=use_cache, detector="mediapipe")[0]
+    return per_frame_poses(path, lifter="none", use_cache=use_cache, detector="mediapipe").seq
