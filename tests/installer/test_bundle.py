@@ -165,3 +165,24 @@ def test_bundle_is_cpu_only_and_within_its_size_budget(bundle):
     size_mb = sum(p.lstat().st_size for p in bundle.rglob("*")
                   if p.is_file() and not p.is_symlink()) / 2**20
     assert size_mb < SIZE_BUDGET_MB, f"bundle is {size_mb:.0f} MB"
+
+
+def _bundled_python_modules(bundle: Path) -> set[str]:
+    """The names of the Python modules frozen into the bundle: the PYZ archive(s) inside
+    the executable's archive, read with PyInstaller's own reader."""
+    from PyInstaller.archive.readers import CArchiveReader
+    archive = CArchiveReader(str(EXE))
+    names: set[str] = set()
+    for entry in archive.toc:
+        if entry.endswith(".pyz"):
+            names |= set(archive.open_embedded_archive(entry).toc)
+    return names
+
+
+def test_bundle_holds_the_app_and_not_the_training_kit(bundle):
+    mods = _bundled_python_modules(bundle)
+    assert {"mocap_app.cli", "mocap_app.lift.inference", "mocap_app.pipeline.report"} <= mods
+    assert not [m for m in mods if m.split(".")[0] == "mocap_train"]
+    assert not (bundle / "_internal" / "mocap_train").exists()
+    assert not list(bundle.rglob("detector_noise*.json"))      # training-only data
+
