@@ -114,7 +114,7 @@ class World:
     def backgrounds(self, split: str):
         bank_split = "test" if split == "test" else "train"
         if bank_split not in self._banks:
-            from .scene import BackgroundBank
+            from .backgrounds import BackgroundBank
             self._banks[bank_split] = BackgroundBank(bank_split)
         return self._banks[bank_split]
 

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from mocap_train.render.renderer import Camera, Floor, Light
-from mocap_train.render.scene import (PROCEDURAL_RECIPES, TEST_GROUPS, BackgroundBank,
-                                      apply_sensor_effects, blazepose_people_finder,
-                                      box_mesh, discover_sources, occluder_meshes,
-                                      occluders_at, procedural_background, random_floor,
-                                      random_light, sample_crop, sensor_effects, split_of)
+from mocap_train.render.backgrounds import (PROCEDURAL_RECIPES, TEST_GROUPS, BackgroundBank,
+                                            blazepose_people_finder, discover_sources,
+                                            procedural_background, sample_crop, split_of)
+from mocap_train.render.scene import (apply_sensor_effects, box_mesh, occluder_meshes,
+                                      occluders_at, random_floor, random_light,
+                                      sensor_effects)
 
 
 def _overlap(a, b) -> bool:
