@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     use = data["on_subject"]
     kp = blazepose_to_app(data["landmarks_2d"].astype(np.float64))
     vis = blazepose_to_app(data["visibility"].astype(np.float64)[..., None])[..., 0]
-    data["mean_visibility"] = np.nanmean(np.where(np.isfinite(vis), vis, np.nan), axis=1)
+    seen = np.isfinite(vis).all(axis=1)                  # frames with a detection
+    data["mean_visibility"] = np.full(n, np.nan)
+    data["mean_visibility"][seen] = vis[seen].mean(axis=1)
     gt = data["joints_cam"][use].astype(np.float64)
     gt = gt - gt[:, :1]
     used = {k: data[k][use] for k in BINS}

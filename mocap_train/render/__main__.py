@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="mocap: every shared mocap source by split; sample: the small "
                         "sample clips (quick checks)")
     p.add_argument("--keep-images", type=int, default=8,
-                   help="JPEGs kept for inspection from each of the first 4 shards")
+                   help="JPEGs kept for inspection from each of the first 40 shards")
     p.add_argument("--from-manifest", help="regenerate the shards of this manifest")
     p.add_argument("--shards", help="with --from-manifest or --verify: only these names, "
                                     "comma-separated")

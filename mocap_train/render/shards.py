@@ -20,6 +20,8 @@ from .generate import SEQUENCE_FRAMES, STILL_P, ShardSpec
 
 #: shard i belongs to the test split when i % 10 == 9 and to val when i % 10 == 8
 SPLIT_CYCLE = ("train",) * 8 + ("val", "test")
+#: the first shards keep the first image of a few items as JPEG (a few hundred in all)
+IMAGE_SHARDS = 40
 
 
 def mean_frames_per_item(max_frames: int = SEQUENCE_FRAMES[1]) -> float:
@@ -85,7 +87,7 @@ def run(out: Path, specs: list[ShardSpec], manifest: dict, workers: int,
     t0 = time.perf_counter()
     frames = 0
     ctx = mp.get_context("spawn")
-    jobs = [(s, str(out), keep_images if s.index < 4 else 0) for s in todo]
+    jobs = [(s, str(out), keep_images if s.index < IMAGE_SHARDS else 0) for s in todo]
     with ctx.Pool(workers, initializer=_init_worker) as pool:
         for k, (entry, seconds) in enumerate(pool.imap_unordered(_run_shard, jobs), 1):
             done[entry["name"]] = entry
