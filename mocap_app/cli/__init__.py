@@ -3,6 +3,7 @@
     mocap process VIDEO -o OUT.bvh [--json OUT.json] [--take-dir DIR]
     mocap export TAKE --format bvh|fbx|glb ...
     mocap report TAKE_OR_VIDEO
+    mocap batch IN... -o OUT_DIR [--workers N | --ray [ADDRESS]]
 
 Errors the user can cause (missing file, not a video, nobody in the video, unwritable
 output) print one line and exit non-zero, never a traceback. The log lines of the native
@@ -10,7 +11,8 @@ libraries (FFmpeg, LiteRT) go to a log file unless ``--verbose`` asks for them.
 
 Exit statuses: 0 done; 2 wrong option or value; 3 the input cannot be used; 4 the output
 cannot be written; 5 the input ended early (the frames that decoded were written, with a
-warning naming how many of how many and where decoding stopped); 130 cancelled.
+warning naming how many of how many and where decoding stopped); 6 a batch ended with
+some files failed (the others were written); 130 cancelled.
 """
 from __future__ import annotations
 
@@ -18,21 +20,23 @@ import argparse
 import sys
 import time
 
-from ..core.errors import (EXIT_CANCELLED, EXIT_INPUT, EXIT_OUTPUT, EXIT_SHORT_INPUT,
-                           EXIT_USAGE, UserError)
+from ..core.errors import (EXIT_BATCH_FAILED, EXIT_CANCELLED, EXIT_INPUT, EXIT_OUTPUT,
+                           EXIT_SHORT_INPUT, EXIT_USAGE, UserError)
+from .batch import add_batch_command
 from .export import add_export_command
 from .process import add_process_command
 from .report import add_report_command
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE", "EXIT_INPUT", "EXIT_OUTPUT",
-           "EXIT_SHORT_INPUT", "EXIT_CANCELLED"]
+           "EXIT_SHORT_INPUT", "EXIT_BATCH_FAILED", "EXIT_CANCELLED"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mocap", description=__doc__.split("\n")[0],
         epilog="exit statuses: 0 done, 2 wrong option, 3 unusable input, 4 output not "
-               "written, 5 input ended early (what decoded was written), 130 cancelled")
+               "written, 5 input ended early (what decoded was written), 6 some files of a "
+               "batch failed, 130 cancelled")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true",
                         help="let FFmpeg's and LiteRT's own log lines through to the "
@@ -41,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_process_command(sub, [common])
     add_export_command(sub, [common])
     add_report_command(sub, [common])
+    add_batch_command(sub, [common])
     return parser
 
 

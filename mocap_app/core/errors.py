@@ -11,6 +11,7 @@ EXIT_USAGE = 2          # a wrong option or value (argparse uses 2 as well)
 EXIT_INPUT = 3          # the input cannot be used: missing, corrupt, nobody in it, ...
 EXIT_OUTPUT = 4         # the output cannot be written: folder missing, not writable, ...
 EXIT_SHORT_INPUT = 5    # the input ended early: what decoded was written, the rest is missing
+EXIT_BATCH_FAILED = 6   # a batch ended with some files failed (the others were written)
 EXIT_CANCELLED = 130    # the user cancelled (Ctrl+C), as a shell reports SIGINT
 
 EXIT_STATUSES = {
@@ -19,6 +20,7 @@ EXIT_STATUSES = {
     EXIT_INPUT: "the input cannot be used",
     EXIT_OUTPUT: "the output cannot be written",
     EXIT_SHORT_INPUT: "the input ended early; the frames that decoded were written",
+    EXIT_BATCH_FAILED: "a batch ended with some files failed; the others were written",
     EXIT_CANCELLED: "cancelled",
 }
 

@@ -1,0 +1,95 @@
+"""What a batch is run with: the processing and export settings, the model files' hashes,
+and the number of workers. The fingerprint of settings + models decides whether a file
+finished by an earlier run can be kept."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..core.errors import EXIT_USAGE, UserError
+from ..core.paths import models_dir, resource_path
+from ..export.options import ExportOptions
+
+#: the detector's networks, shipped inside the package
+DETECTOR_MODELS = ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite")
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Everything that changes an output file (the same options as ``mocap process``)."""
+    detector: str = "blazepose"
+    lifter: str = "auto"            # "auto" (shipped lifter), "none" or a checkpoint path
+    refine: bool = True             # the refinement stages (temporal refiner, fitting, ...)
+    foot_lock: str = "auto"         # "auto" | "always" | "never"
+    hfov: float = 70.0              # camera horizontal field of view, degrees
+    export: ExportOptions = ExportOptions()
+
+    def __post_init__(self):
+        if self.foot_lock not in ("auto", "always", "never"):
+            raise ValueError(f"foot_lock must be auto, always or never, got {self.foot_lock!r}")
+        if not 1.0 <= self.hfov <= 179.0:
+            raise ValueError(f"hfov must be 1..179 degrees, got {self.hfov}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def model_files(self) -> dict[str, Path]:
+        """The model files this run reads: name -> path."""
+        files = {name: resource_path(name) for name in DETECTOR_MODELS}
+        if self.lifter == "auto":
+            lifter = models_dir() / "lifter.pt"
+            if lifter.exists():
+                files["lifter.pt"] = lifter
+        elif self.lifter != "none":
+            files["lifter"] = Path(self.lifter).resolve()
+        if self.refine:
+            refiner = models_dir() / "refiner_bidir.pt"
+            if refiner.exists():
+                files["refiner_bidir.pt"] = refiner
+        return files
+
+    def model_versions(self) -> dict[str, str]:
+        """name -> "sha256:<hex>" of each model file this run reads."""
+        return {name: "sha256:" + file_sha256(path)
+                for name, path in sorted(self.model_files().items())}
+
+
+def fingerprint(settings: BatchSettings, models: dict[str, str]) -> str:
+    """A short hash of settings + model versions: a file finished under another one is
+    processed again."""
+    doc = json.dumps({"settings": settings.as_dict(), "models": models}, sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+_HASHES: dict[tuple, str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
+def max_workers() -> int:
+    """The most local workers allowed: four per core (more only thrash)."""
+    return (os.cpu_count() or 1) * 4
+
+
+def check_workers(workers: int | None) -> int:
+    """``workers`` checked (None: one per core). Raises ``UserError`` naming the range."""
+    if workers is None:
+        return os.cpu_count() or 1
+    top = max_workers()
+    if not isinstance(workers, int) or not 1 <= workers <= top:
+        raise UserError(f"--workers must be 1..{top} (4 per core on this machine with "
+                        f"{os.cpu_count() or 1} cores), got {workers}", EXIT_USAGE)
+    return workers

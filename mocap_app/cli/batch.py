@@ -1,0 +1,115 @@
+"""``mocap batch IN... -o OUT_DIR``: every video under some files and folders, one output
+each at the same relative path, on every core (or on a Ray cluster with ``--ray``).
+
+Exit statuses: 0 every file done; 5 none failed but some ended early (what decoded was
+written); 6 some files failed (the others were written; ``OUT_DIR/batch.json`` says which
+and why); 130 cancelled (finished files are kept and recorded, a rerun goes on from there).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from ..core.errors import (EXIT_BATCH_FAILED, EXIT_CANCELLED, EXIT_SHORT_INPUT, EXIT_USAGE,
+                           UserError)
+from .export import add_export_arguments, options_from_args
+
+
+def add_batch_command(sub, parents: list[argparse.ArgumentParser]) -> None:
+    """Register ``mocap batch`` on the CLI's subparsers."""
+    p = sub.add_parser("batch", parents=parents,
+                       help="process every video under files and folders, on all cores")
+    p.add_argument("inputs", nargs="+", metavar="IN",
+                   help="video files and folders (searched recursively by extension)")
+    p.add_argument("-o", "--output-dir", dest="out_dir", required=True,
+                   help="output folder: one file per input at the same relative path, and "
+                        "the manifest batch.json")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: one per core; 1..4 per core)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run the files as Ray tasks: 'auto' or an address joins an existing "
+                        "cluster, no value starts a local one (needs mocap_app[ray])")
+    p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "blazepose"),
+                   help="person detector (default: %(default)s)")
+    p.add_argument("--lifter", default="auto",
+                   help="'auto' (shipped lifter if present), 'none' (detector's 3D) or a path")
+    p.add_argument("--no-refine", action="store_true", help="skip the refinement stages")
+    p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto",
+                   help="pin feet during detected contacts (default: %(default)s)")
+    p.add_argument("--hfov", type=float, default=70.0,
+                   help="camera horizontal field of view in degrees, 1..179 "
+                        "(default: %(default)s)")
+    p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_export_arguments(p)
+    p.set_defaults(func=cmd_batch)
+
+
+def settings_from_args(args):
+    """BatchSettings from the arguments, every value checked before any work starts."""
+    from ..batch import BatchSettings, check_workers
+    from ..detect import DETECTORS
+    if args.detector not in DETECTORS:
+        raise UserError(f"unknown --detector {args.detector!r}; choose one of "
+                        f"{', '.join(DETECTORS)}", EXIT_USAGE)
+    if args.lifter not in ("auto", "none") and not Path(args.lifter).is_file():
+        raise UserError(f"--lifter must be auto, none or a checkpoint file; not found: "
+                        f"{args.lifter}", EXIT_USAGE)
+    if not 1.0 <= args.hfov <= 179.0:
+        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
+    if args.ray is not None:
+        if args.workers is not None:
+            raise UserError("--workers is for the local pool; with --ray the cluster runs "
+                            "one file per CPU", EXIT_USAGE)
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise UserError("--ray needs Ray: pip install 'mocap_app[ray]'",
+                            EXIT_USAGE) from None
+    else:
+        check_workers(args.workers)
+    try:
+        return BatchSettings(detector=args.detector, lifter=args.lifter,
+                             refine=not args.no_refine, foot_lock=args.foot_lock,
+                             hfov=args.hfov, export=options_from_args(args))
+    except ValueError as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None
+
+
+def cmd_batch(args) -> int:
+    from ..batch import run_batch
+    settings = settings_from_args(args)
+    show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet
+    show = _progress_printer(sys.stderr) if show_bar else None
+    try:
+        summary = run_batch(args.inputs, args.out_dir, settings, workers=args.workers,
+                            ray=args.ray, progress=show)
+    finally:
+        if show_bar:
+            sys.stderr.write("\n")
+    for key, error in summary.failures:
+        print(f"mocap: failed: {key}: {error}", file=sys.stderr)
+    print(summary.line())
+    if summary.cancelled:
+        print("mocap: cancelled; run the same command again to go on", file=sys.stderr)
+        return EXIT_CANCELLED
+    if summary.failed:
+        return EXIT_BATCH_FAILED
+    if summary.short:
+        return EXIT_SHORT_INPUT
+    return 0
+
+
+def _progress_printer(stream):
+    def show(p) -> None:
+        eta = p.remaining
+        eta_s = f" ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}" if eta is not None else ""
+        rate = p.frames_done / p.elapsed if p.elapsed > 0 else 0.0
+        failed = f", {p.files_failed} failed" if p.files_failed else ""
+        stream.write(f"\rfiles {p.files_finished}/{p.files_total}{failed}  frames "
+                     f"{p.frames_done}/{p.frames_total} ({rate:.1f}/s){eta_s}   ")
+        stream.flush()
+    return show
