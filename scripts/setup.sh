@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch==2.13.0 is pinned in pyproject: the CPU build (a looser pin pulls CUDA wheels)
-.venv/bin/python -m pip install -q -e ".[gui,test,blender,train]"
+.venv/bin/python -m pip install -q -e ".[gui,test,blender,train,ray]"
 # MediaPipe 0.10.21 (its wheel ships the BlazePose models) without its unused jax deps;
 # its real needs are pinned in pyproject
 .venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
