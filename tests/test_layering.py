@@ -34,6 +34,7 @@ ALLOWED = {
     "mediapipe": ("mocap_app/detect/mediapipe_pose.py",),
     "ai_edge_litert": ("mocap_app/detect/",),
     "bpy": ("mocap_app/export/blender_child.py",),
+    "ray": ("mocap_app/batch/ray_tasks.py",),
     "matplotlib": ("mocap_app/pipeline/report",),
     "anny": ("mocap_train/",),
     "moderngl": ("mocap_train/",),

@@ -32,6 +32,13 @@ def mocap_batch_file(job: Job, settings: BatchSettings) -> dict:
     return process_file(job, settings).as_dict()
 
 
+def check_available() -> None:
+    """Raise ``UserError`` now, before any work, when Ray is not installed."""
+    import importlib.util
+    if importlib.util.find_spec("ray") is None:
+        raise UserError("--ray needs Ray: pip install 'mocap_app[ray]'", EXIT_USAGE)
+
+
 def connect(address: str):
     """Join the cluster at ``address`` ("auto": the one this machine belongs to), or start
     a local one (""). Returns (ray module, whether we started the connection)."""

@@ -3,7 +3,9 @@ rest to the local pool or to Ray, records every file's result in the manifest as
 ends, and reports the whole batch's progress."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -131,14 +133,15 @@ def run_batch(inputs: list, out_dir: str | os.PathLike, settings: BatchSettings,
 
     show(force=True)
     try:
-        if not todo:
-            pass
-        elif ray is None:
-            from .pool import run_local
-            run_local(todo, settings, workers, on_result, on_progress, cancel)
-        else:
-            from .ray_tasks import run_ray
-            run_ray(todo, settings, ray, on_result, on_progress, cancel)
+        with _ctrl_c_sets(cancel):
+            if not todo:
+                pass
+            elif ray is None:
+                from .pool import run_local
+                run_local(todo, settings, workers, on_result, on_progress, cancel)
+            else:
+                from .ray_tasks import run_ray
+                run_ray(todo, settings, ray, on_result, on_progress, cancel)
     except KeyboardInterrupt:
         cancel.set()
     finally:
@@ -146,6 +149,24 @@ def run_batch(inputs: list, out_dir: str | os.PathLike, settings: BatchSettings,
         summary.seconds = time.perf_counter() - t0
         summary.cancelled = cancel.is_set()
     return summary
+
+
+@contextlib.contextmanager
+def _ctrl_c_sets(cancel: threading.Event):
+    """While the batch runs, Ctrl-C (SIGINT) sets ``cancel`` instead of raising
+    KeyboardInterrupt wherever the driver happens to be (half-way through recording a
+    result, say): the loops see it within a quarter of a second and stop the workers.
+    Only in the main thread (a GUI runs the batch on a worker thread and cancels it
+    itself), and never where SIGINT is ignored."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _sig, _frame: cancel.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _declared_frames(path: str) -> int:

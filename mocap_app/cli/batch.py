@@ -64,11 +64,8 @@ def settings_from_args(args):
         if args.workers is not None:
             raise UserError("--workers is for the local pool; with --ray the cluster runs "
                             "one file per CPU", EXIT_USAGE)
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise UserError("--ray needs Ray: pip install 'mocap_app[ray]'",
-                            EXIT_USAGE) from None
+        from ..batch.ray_tasks import check_available
+        check_available()
     else:
         check_workers(args.workers)
     try:

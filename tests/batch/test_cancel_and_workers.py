@@ -31,8 +31,11 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_goes_on(tmp_path, capsys, reference_bv
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "mocap_app.cli", "batch", str(tree), "-o", str(out),
            "--no-refine", "--workers", "1", "-q"]
+    # SIGINT as a terminal delivers it, even when this test runs where it is ignored
+    # (a shell's background job): the child starts with the default handler
     child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not _manifest(out).get("files") and time.monotonic() < deadline:
