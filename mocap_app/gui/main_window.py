@@ -57,6 +57,7 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
         self.errors: list[tuple[str, str]] = []      # every message shown, for the log/tests
         self._boxes: list[QMessageBox] = []
         self.import_runner: JobRunner | None = None
+        self.batch_dialog = None          # batch_queue.BatchQueueDialog, made on first use
         self.live_runner: JobRunner | None = None
         self.other_runners: list[JobRunner] = []
         self.heatmap_runner: JobRunner | None = None
@@ -184,6 +185,8 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
             r.shutdown()
         self.import_runner = self.live_runner = self.heatmap_runner = None
         self.other_runners = []
+        if self.batch_dialog is not None:
+            self.batch_dialog.shutdown()
 
     def closeEvent(self, event) -> None:
         self.redraw_timer.stop()

@@ -19,6 +19,9 @@ class WindowActions:
         act.triggered.connect(self.choose_video)
         file_menu.addAction(act)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        act = QAction("&Batch process videos…", self)
+        act.triggered.connect(lambda: self.open_batch_queue())
+        file_menu.addAction(act)
         act = QAction("Takes &folder…", self)
         act.triggered.connect(self.choose_takes_root)
         file_menu.addAction(act)
@@ -82,6 +85,17 @@ class WindowActions:
             self.recent_menu.addAction(act)
         self.recent_menu.setEnabled(bool(files))
 
+    def open_batch_queue(self, files=()):
+        """The batch queue dialog (one per window, kept while a batch runs), with
+        ``files`` added to its queue."""
+        from .batch_queue import BatchQueueDialog
+        if self.batch_dialog is None:
+            self.batch_dialog = BatchQueueDialog(self, out_dir=self.takes_root / "batch")
+        self.batch_dialog.add_files(files)
+        self.batch_dialog.show()
+        self.batch_dialog.raise_()
+        return self.batch_dialog
+
     def choose_takes_root(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Takes folder", str(self.takes_root))
         if folder:
@@ -101,7 +115,10 @@ class WindowActions:
 
     def dropEvent(self, event) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if urls:
+        if len(urls) > 1:          # several files at once: the batch queue
+            event.acceptProposedAction()
+            self.open_batch_queue(urls)
+        elif urls:
             event.acceptProposedAction()
             self.open_video(urls[0])
 
