@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,3 +83,54 @@ def test_a_worker_loads_the_models_once_for_all_its_files(tmp_path):
     # the same frames give the same file: the tracker was reset between the two
     assert Path(jobs[0].output).read_bytes() == Path(jobs[1].output).read_bytes()
     assert bvh_frames(Path(jobs[0].output)) == first.frames < SAMPLE_FRAMES
+
+
+def _my_pool_workers() -> list[int]:
+    """This process's spawned pool workers (never anyone else's processes)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == os.getpid() and b"spawn_main" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_killed_local_worker_s_files_go_to_a_fresh_pool(tmp_path, reference_bvh):
+    from mocap_app.batch import run_batch
+    tree = make_tree(tmp_path / "in", broken=False, cut=False)   # a.mp4, sub/b.MP4
+    out = tmp_path / "out"
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def kill_the_worker_mid_file() -> None:
+        seen: dict[int, float] = {}
+        while not stop.is_set() and not killed:
+            now = time.monotonic()
+            for pid in _my_pool_workers():
+                if now - seen.setdefault(pid, now) > 4.0:     # models loaded, frames going
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    break
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_the_worker_mid_file)
+    killer.start()
+    try:
+        summary = run_batch([tree], out, BatchSettings(refine=False), workers=1)
+    finally:
+        stop.set()
+        killer.join()
+    assert len(killed) == 1
+    assert (summary.done, summary.failed, summary.cancelled) == (2, 0, False)
+    files = _manifest(out)["files"]
+    assert all(not e["worker"].endswith(f":{killed[0]}") for e in files.values())
+    assert (out / "a.bvh").read_bytes() == reference_bvh.read_bytes()
+    assert (out / "sub" / "b.bvh").read_bytes() == reference_bvh.read_bytes()
+    assert temporaries(out) == []
