@@ -75,7 +75,38 @@ def main(argv: list[str] | None = None) -> int:
           f"{det_s:.4f} | 1.00 |")
     for stage, s in sorted(stages.items(), key=lambda kv: -kv[1]):
         print(f"| stage: {stage}, s per pair | {s / pairs:.4f} | {s / pairs / det_s:.2f}x |")
+    worst = _grazing_floor_frame(world)
+    print(f"| worst case: one 960x540 frame from 0.15 m over a textured floor, s | "
+          f"{worst:.4f} | {worst / det_s:.2f}x |")
     return 0
+
+
+def _grazing_floor_frame(world) -> float:
+    """A camera 15 cm above a textured floor looking along it (the lowest camera the
+    generator places): with 8x anisotropic filtering llvmpipe took 45-90 s for such a
+    frame (generator version 1); the row keeps that case in view."""
+    from mocap_train.render.renderer import Camera, Mesh
+    from mocap_train.render.scene import random_floor, random_light
+    rng = np.random.default_rng(3)
+    floor = random_floor(rng)
+    while floor.texture is None:
+        floor = random_floor(rng)
+    cam = Camera.look_at(np.array([-5.0, 0.15, -1.3]), np.array([0.0, 0.9, 0.0]), 70.0,
+                         960, 540)
+    from mocap_train.mocap_data import load_sample_clips
+    clip = load_sample_clips()[0]
+    body = world.body.pose(clip.joints[:1], _shape(world))
+    mesh = Mesh(body.vertices[0], world.body.faces, np.full((len(body.vertices[0]), 3), 0.6,
+                                                             np.float32))
+    world.renderer.render(cam, [mesh], light=random_light(rng), floor=floor)   # warm-up
+    t0 = time.perf_counter()
+    world.renderer.render(cam, [mesh], light=random_light(rng), floor=floor)
+    return time.perf_counter() - t0
+
+
+def _shape(world):
+    from mocap_train.render.body import sample_shape
+    return sample_shape(np.random.default_rng(0))
 
 
 def _reference_frames(world, spec) -> list[np.ndarray]:

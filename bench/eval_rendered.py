@@ -2,7 +2,7 @@
 test shards (``python -m mocap_train.render``). Its motions, bodies and backgrounds are
 never trained on, and its 2D comes from our real detector.
 
-    .venv/bin/python bench/eval_rendered.py --data .cache/rendered_v1 [--json out.json] [--split test]
+    .venv/bin/python bench/eval_rendered.py --data .cache/rendered_v2 [--json out.json] [--split test]
 
 Rows:
 - BlazePose's own world landmarks (33 mapped onto the app skeleton).

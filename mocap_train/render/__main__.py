@@ -1,7 +1,7 @@
 """Generate the rendered set: sharded, resumable, reproducible from its manifest.
 
-    python -m mocap_train.render --count 150000 --workers 2 --out .cache/rendered_v1
-    python -m mocap_train.render --out DIR --from-manifest mocap_train/render/manifests/rendered_v1.json
+    python -m mocap_train.render --count 150000 --workers 2 --out .cache/rendered_v2
+    python -m mocap_train.render --out DIR --from-manifest mocap_train/render/manifests/rendered_v2.json
     python -m mocap_train.render --out DIR --verify       # re-derive each shard's checksum
 
 ``--count`` is the number of pairs (frames) asked for. It is planned as shards of

@@ -33,7 +33,7 @@ from mocap_app.core.skeleton import NUM_JOINTS
 
 from .cameras import sample_camera
 
-GENERATOR_VERSION = 1   # bump when anything in render/ changes what a seed renders
+GENERATOR_VERSION = 2   # 2: floor textures without anisotropic filtering; bump when anything in render/ changes what a seed renders
 FPS = 30.0
 SEQUENCE_FRAMES = (30, 120)     # 1-4 s at 30 fps
 STILL_P = 0.25                  # items that are one frame through the static-image mode

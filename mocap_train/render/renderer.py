@@ -661,7 +661,7 @@ class Renderer:
             th, tw = floor.texture.shape[:2]
             tex = ctx.texture((tw, th), 3, data=floor.texture.tobytes())
             tex.build_mipmaps()
-            tex.anisotropy = 8.0
+            tex.anisotropy = 1.0   # llvmpipe: 8x took 45-90 s a frame at grazing views
             resources.append(tex)
             tex.use(1)
         else:
