@@ -1,7 +1,6 @@
 """Known answers for the software renderer: where things land, what hides what, what the
 background and the floor look like, and what a body-sized mesh costs."""
 import json
-import time
 
 import numpy as np
 import pytest
@@ -184,7 +183,7 @@ def test_a_textured_floor_and_a_background_render_together(renderer):
     tex[::2, ::2] = 255
     bg = np.full((120, 160, 3), (10, 200, 30), np.uint8)
     res = renderer.render(cam, [cube((0, 1, 0), 0.3)],
-                          floor=Floor(texture=tex, texture_size=0.5, size=10), background=bg)
+                          floor=Floor(texture=tex, texture_size=2.0, size=10), background=bg)
     assert (res.image[0] == (10, 200, 30)).all()           # above the horizon: background
     assert res.image[-1].std() > 5                          # the texture shows near the camera
 
@@ -193,25 +192,3 @@ def test_vertex_normals_of_a_sphere_point_outward():
     s = uv_sphere(10, 12, radius=1.0, center=(0, 0, 0))
     n = vertex_normals(s.vertices, s.faces)
     assert np.allclose(np.abs((n * s.vertices).sum(axis=1)), 1.0, atol=0.05)
-
-
-def test_a_body_sized_mesh_renders_in_well_under_a_second(renderer, capsys):
-    """A 13,682-vertex / 27,360-triangle sphere (anny's cmu_mb body: 13,718 / 27,420),
-    640x480, 4x multisampling, with the read-back. Measured here (2 shared cores,
-    llvmpipe): ~0.016 s alone, ~0.03 s with a background, floor and shadow; the bound
-    only catches a broken set-up."""
-    mesh = uv_sphere(121, 114)
-    assert (len(mesh.vertices), len(mesh.faces)) == (13682, 27360)
-    cam = Camera.look_at((0.5, 1.5, 2.5), (0, 1, 0), 55, 640, 480)
-    bg = np.full((480, 640, 3), 90, np.uint8)
-    renderer.render(cam, [mesh], floor=Floor(), background=bg)   # warm-up
-    times = []
-    for k in range(3):
-        t0 = time.perf_counter()
-        res = renderer.render(cam, [mesh], floor=Floor(), background=bg)
-        times.append(time.perf_counter() - t0)
-    with capsys.disabled():
-        print(f"\n640x480 render + read-back, 27k triangles, floor+shadow+background: "
-              f"{min(times) * 1000:.1f} ms")
-    assert res.mask.sum() > 10_000
-    assert min(times) < 1.0
