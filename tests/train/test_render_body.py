@@ -5,7 +5,6 @@ The model is built once for the module (the first anny build ever takes ~1 min a
 its cache under ``cache_dir()/anny``); only a few frames are posed.
 """
 import json
-import time
 
 import numpy as np
 import pytest
@@ -127,11 +126,7 @@ def test_sampled_statures_and_held_out_bodies(model):
 def test_feet_on_floor_and_scaled_pelvis_path(model, clips):
     x = clips["bandai"][:60]                                     # a walk
     shape = SHAPES[0]
-    t0 = time.perf_counter()
-    posed = model.pose(x, shape)
-    ms = 1000 * (time.perf_counter() - t0) / len(x)
-    print(f"pose(): {ms:.1f} ms a frame for a {len(x)}-frame clip")
-    assert ms < 20
+    posed = model.pose(x, shape)          # its speed: bench/bench_render.py ("posing")
     assert posed.vertices.shape == (60, model.skinning_weights.shape[0], 3)
     assert posed.vertices.dtype == np.float32 and posed.joints.shape == (60, 25, 3)
     assert abs(float(posed.vertices[..., 1].min())) < 1e-3
