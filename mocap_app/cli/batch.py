@@ -8,14 +8,14 @@ and why); 130 cancelled (finished files are kept and recorded, a rerun goes on f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from ..core.errors import (EXIT_BATCH_FAILED, EXIT_CANCELLED, EXIT_SHORT_INPUT, EXIT_USAGE,
                            UserError)
-from .export import add_export_arguments, options_from_args
+from .export import options_from_args
+from .process import add_processing_arguments
 
 
 def add_batch_command(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -32,19 +32,7 @@ def add_batch_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run the files as Ray tasks: 'auto' or an address joins an existing "
                         "cluster, no value starts a local one (needs mocap_app[ray])")
-    p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "blazepose"),
-                   help="person detector (default: %(default)s)")
-    p.add_argument("--lifter", default="auto",
-                   help="'auto' (shipped lifter if present), 'none' (detector's 3D) or a path")
-    p.add_argument("--no-refine", action="store_true", help="skip the refinement stages")
-    p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto",
-                   help="pin feet during detected contacts (default: %(default)s)")
-    p.add_argument("--hfov", type=float, default=70.0,
-                   help="camera horizontal field of view in degrees, 1..179 "
-                        "(default: %(default)s)")
-    p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
-    add_export_arguments(p)
+    add_processing_arguments(p)
     p.set_defaults(func=cmd_batch)
 
 

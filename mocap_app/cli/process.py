@@ -25,6 +25,13 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("-o", "--output", required=True, help="output animation file (.bvh)")
     p.add_argument("--json", help="also write per-frame joints with confidence as JSON")
     p.add_argument("--take-dir", help="also save the result as a take folder")
+    add_processing_arguments(p)
+    p.set_defaults(func=cmd_process)
+
+
+def add_processing_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of processing a video, shared by ``mocap process`` and ``mocap batch``:
+    detector, lifter, refinement, progress and the export options."""
     p.add_argument("--detector", default=os.environ.get("MOCAP_DETECTOR", "blazepose"),
                    help="person detector (default: %(default)s)")
     p.add_argument("--lifter", default="auto",
@@ -33,12 +40,11 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto",
                    help="pin feet during detected contacts (default: %(default)s)")
     p.add_argument("--hfov", type=float, default=70.0,
-                   help="camera horizontal field of view in degrees, for the root "
+                   help="camera horizontal field of view in degrees, 1..179, for the root "
                         "trajectory (default: %(default)s, a typical webcam)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_export_arguments(p)
-    p.set_defaults(func=cmd_process)
 
 
 def cmd_process(args) -> int:
@@ -49,6 +55,8 @@ def cmd_process(args) -> int:
     video = Path(args.video)
     if not video.exists():
         raise UserError(f"video file not found: {video}")
+    if not 1.0 <= args.hfov <= 179.0:
+        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
     out = Path(args.output)
     _check_output_path(out)
     if args.json:

@@ -95,3 +95,10 @@ def test_a_good_run_prints_no_library_line(tmp_path):
                    "--lifter", "none")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+def test_a_field_of_view_out_of_range_is_refused_before_any_work(tmp_path):
+    proc = run_cli("process", sample_clip(), "-o", tmp_path / "o.bvh", "--hfov", "200")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["mocap: error: --hfov must be 1..179 degrees, got 200.0"]
+    assert not (tmp_path / "o.bvh").exists()
