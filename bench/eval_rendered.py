@@ -90,18 +90,36 @@ def swapped(kp: np.ndarray, truth_px: np.ndarray) -> np.ndarray:
     return dm < SWAP_MARGIN * d
 
 
-def sources(data: dict, use: np.ndarray) -> dict[str, np.ndarray]:
-    """name -> (N, 25, 3) metres in camera axes, pelvis-relative, for the used frames."""
-    from mocap_app.lift.inference import Lifter
-    from mocap_app.lift.refiner import TemporalRefiner
+def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
+            reference: tuple | None = None) -> dict[str, np.ndarray]:
+    """name -> (N, 25, 3) metres in camera axes, pelvis-relative, for the used frames.
+    ``lifter_path``/``refiner_path``: the lifter and bidirectional refiner to score
+    (default: the shipped ones); ``reference``: (lifter path, refiner path) of another
+    pair scored beside them (e.g. the previously shipped models), rows prefixed "reference"."""
     out = {}
-    world = blazepose_to_app(data["world_landmarks"][use])
-    out["BlazePose world landmarks"] = world - world[:, :1]
+    world_all = blazepose_to_app(data["world_landmarks"].astype(np.float64))
+    world_all = world_all - world_all[:, :1]
+    out["BlazePose world landmarks"] = world_all[use]
+    world_app = camera_to_app(world_all)          # what Detection.app_world_joints gives
     kp = blazepose_to_app(data["landmarks_2d"].astype(np.float64))
     vis = blazepose_to_app(data["visibility"].astype(np.float64)[..., None])[..., 0]
-    lifters = {"lifter, one pass (live)": Lifter.load(flip_average=False),
-               "lifter, flip-averaged": Lifter.load(flip_average=True)}
-    refiner = TemporalRefiner.load(causal=False)
+    sets = [("", lifter_path, refiner_path, True)]
+    if reference:
+        sets.append(("reference ", reference[0], reference[1], False))
+    for prefix, lp, rp, both in sets:
+        out.update(_lifted_rows(data, use, kp, vis, world_app, prefix, lp, rp, both))
+    return out
+
+
+def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_path,
+                 one_pass: bool) -> dict[str, np.ndarray]:
+    from mocap_app.lift.inference import Lifter
+    from mocap_app.lift.refiner import TemporalRefiner
+    lifters = {f"{prefix}lifter, flip-averaged": Lifter.load(lifter_path, flip_average=True)}
+    if one_pass:
+        lifters[f"{prefix}lifter, one pass (live)"] = Lifter.load(lifter_path,
+                                                                  flip_average=False)
+    refiner = TemporalRefiner.load(refiner_path, causal=False)
     lifted = {name: np.full((len(kp), 25, 3), np.nan) for name in lifters}
     refined = np.full((len(kp), 25, 3), np.nan)
     for seq in np.unique(data["sequence"]):
@@ -110,15 +128,17 @@ def sources(data: dict, use: np.ndarray) -> dict[str, np.ndarray]:
             continue
         size = tuple(int(v) for v in data["image_size"][idx[0]])
         for name, lifter in lifters.items():
-            res = lifter.lift(kp[idx], vis[idx], size)
+            res = lifter.lift(kp[idx], vis[idx], size, world=world_app[idx])
             lifted[name][idx] = np.where(res.valid[:, None, None], res.joints_3d, np.nan)
+        flip = lifted[f"{prefix}lifter, flip-averaged"][idx]
         if len(idx) >= 2 and not data["static"][idx[0]]:
-            refined[idx] = refiner.refine(lifted["lifter, flip-averaged"][idx])
+            refined[idx] = refiner.refine(flip)
         else:
-            refined[idx] = lifted["lifter, flip-averaged"][idx]
-    for name, poses in lifted.items():
-        out[name] = camera_to_app(poses[use])         # app axes <-> camera axes (self-inverse)
-    out["lifter, flip-averaged + bidirectional refiner"] = camera_to_app(refined[use])
+            refined[idx] = flip
+    out = {}
+    for name in sorted(lifted, key=lambda n: "flip" in n):
+        out[name] = camera_to_app(lifted[name][use])  # app axes <-> camera axes (self-inverse)
+    out[f"{prefix}lifter, flip-averaged + bidirectional refiner"] = camera_to_app(refined[use])
     return out
 
 
@@ -153,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", required=True, help="folder of rendered shards")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--json", help="write every figure to this JSON file")
+    p.add_argument("--lifter", help="lifter checkpoint to score (default: the shipped one)")
+    p.add_argument("--refiner", help="bidirectional refiner checkpoint (default: shipped)")
+    p.add_argument("--reference", nargs=2, metavar=("LIFTER", "REFINER"),
+                   help="also score this lifter and refiner (rows prefixed 'reference')")
     args = p.parse_args(argv)
     import torch
     torch.set_num_threads(1)
@@ -167,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     gt = data["joints_cam"][use].astype(np.float64)
     gt = gt - gt[:, :1]
     used = {k: data[k][use] for k in BINS}
-    rows = {name: score(pred, gt, used) for name, pred in sources(data, use).items()}
+    rows = {name: score(pred, gt, used) for name, pred in
+            sources(data, use, args.lifter, args.refiner, args.reference).items()}
     sw = swapped(kp[use], data["joints_px"][use].astype(np.float64))
     report = {"frames": n, "items": len(np.unique(data["sequence"])),
               "detection_rate": float(data["found"].mean()),

@@ -43,6 +43,9 @@ class FramePose:
     joints_3d: np.ndarray | None = None         # (J, 3) metres, Y up, facing +Z
     root_position: np.ndarray | None = None     # (3,) metres, world position of pelvis
     heatmaps: dict | None = field(default=None, compare=False)  # {"xy","zy","xz"}: (J,H,W)
+    #: the detector's own 3D (J, 3) metres, app axes, pelvis at the origin (BlazePose's
+    #: world landmarks), which the lifter takes as evidence; None when not known
+    detector_3d: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def has_person(self) -> bool:
@@ -50,7 +53,7 @@ class FramePose:
 
     def __post_init__(self):
         for name, shape in (("keypoints_2d", (NUM_JOINTS, 2)), ("visibility", (NUM_JOINTS,)),
-                            ("joints_3d", (NUM_JOINTS, 3))):
+                            ("joints_3d", (NUM_JOINTS, 3)), ("detector_3d", (NUM_JOINTS, 3))):
             value = getattr(self, name)
             if value is not None and value.shape != shape:
                 raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
@@ -68,6 +71,7 @@ class PoseSequence:
     fps: float                  # nominal frame rate of the source
     image_size: tuple[int, int]
     root_positions: np.ndarray | None = None  # (T, 3) metres, world pelvis
+    detector_3d: np.ndarray | None = None     # (T, J, 3) the detector's own 3D (FramePose)
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -81,7 +85,8 @@ class PoseSequence:
         vis = np.zeros((t, NUM_JOINTS))
         valid = np.zeros(t, bool)
         roots = np.full((t, 3), np.nan)
-        have_root = False
+        det3 = np.full((t, NUM_JOINTS, 3), np.nan)
+        have_root = have_det3 = False
         for i, f in enumerate(frames):
             if f.has_person:
                 valid[i] = True
@@ -93,6 +98,10 @@ class PoseSequence:
                 if f.root_position is not None:
                     roots[i] = f.root_position
                     have_root = True
+                if f.detector_3d is not None:
+                    det3[i] = f.detector_3d
+                    have_det3 = True
         size = frames[0].image_size if frames else (0, 0)
         return cls(np.array([f.timestamp for f in frames], float), nan3, nan2, vis, valid,
-                   float(fps), size, roots if have_root else None)
+                   float(fps), size, roots if have_root else None,
+                   det3 if have_det3 else None)

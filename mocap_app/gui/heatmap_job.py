@@ -21,8 +21,10 @@ class HeatmapJob(Job):
         self.answers = answers
         self.wakeup = threading.Event()
 
-    def request(self, index: int, keypoints, visibility, image_size) -> None:
-        self.requests.put((index, keypoints, visibility, image_size))
+    def request(self, index: int, keypoints, visibility, image_size, world=None) -> None:
+        """``world``: the detector's own 3D of that frame (``FramePose.detector_3d``), which
+        lifters that take it use; None lifts from the 2D alone."""
+        self.requests.put((index, keypoints, visibility, image_size, world))
         self.wakeup.set()
 
     def work(self):
@@ -44,11 +46,12 @@ class HeatmapJob(Job):
             req = self.requests.take()
             if req is None:
                 continue
-            index, kp, vis, size = req
+            index, kp, vis, size, world = req
             if kp is None or not np.isfinite(kp).all():
                 self.answers.put((index, None, None))
                 continue
-            res = lifter.lift(kp[None], vis[None], size)
+            res = lifter.lift(kp[None], vis[None], size,
+                              world=None if world is None else np.asarray(world)[None])
             maps = getattr(res, "heatmaps", None)
             if maps is None:
                 self.unavailable.emit("this lifter returns no heatmaps")

@@ -92,7 +92,11 @@ class TakeFlow:
         self.view3d.show_pose(seq.joints_3d[i] if seq.valid[i] else None, root)
         self.shown_frame = i
         if self.heatmap_runner is not None and self.heatmap_panel.available:
-            self.heatmap_runner.job.request(i, kp, raw.visibility[i], tuple(raw.image_size))
+            world = raw.detector_3d[i] if raw.detector_3d is not None else None
+            if world is not None and not np.isfinite(world).all():
+                world = None
+            self.heatmap_runner.job.request(i, kp, raw.visibility[i], tuple(raw.image_size),
+                                            world)
 
     def reprocess_take(self, folder) -> None:
         if self._busy("re-process a take"):

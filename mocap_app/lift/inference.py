@@ -24,7 +24,8 @@ from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
-from .normalize import IMAGE_FEATURES, cube_to_metres, normalize_keypoints
+from .normalize import (DETECTOR_FEATURES, IMAGE_FEATURES, cube_to_metres,
+                        normalize_keypoints)
 
 DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
@@ -35,13 +36,15 @@ _PERM = list(MIRROR_PERMUTATION)
 
 
 def mirror_x(t):
-    """Network inputs (B, J, 3 or 5: x, y, visibility[, image x, image y]) or cube
-    coordinates (B, J, 3) of the mirror image: every x -> -x, left and right joints swap
-    names (torch or numpy)."""
+    """Network inputs (B, J, 3, 5 or 9: x, y, visibility[, image x, image y[, detector
+    x, y, z, given]]) or cube coordinates (B, J, 3) of the mirror image: every x -> -x,
+    left and right joints swap names (torch or numpy)."""
     out = t[:, _PERM].clone() if isinstance(t, torch.Tensor) else t[:, _PERM].copy()
     out[..., 0] *= -1
-    if out.shape[-1] == IMAGE_FEATURES:
+    if out.shape[-1] >= IMAGE_FEATURES:
         out[..., 3] *= -1
+    if out.shape[-1] >= DETECTOR_FEATURES:
+        out[..., 5] *= -1
     return out
 
 
@@ -105,17 +108,30 @@ class Lifter:
         return cls(model, meta, dev, person_height, flip_average)
 
     @property
+    def in_features(self) -> int:
+        """Per-joint input features the network takes (3, 5 or 9: ``normalize``)."""
+        return int(self.model.config.in_features)
+
+    @property
+    def uses_detector_3d(self) -> bool:
+        return self.in_features >= DETECTOR_FEATURES
+
+    @property
     def body_scale(self) -> float:
         """S in metres for the current person height."""
         return self.person_height * self.scale_per_height
 
     @torch.inference_mode()
     def lift(self, keypoints_2d: np.ndarray, visibility: np.ndarray,
-             image_size: tuple[int, int], person_height: float | None = None) -> LiftResult:
+             image_size: tuple[int, int], person_height: float | None = None,
+             world: np.ndarray | None = None) -> LiftResult:
         """keypoints_2d (T, 25, 2) pixels, visibility (T, 25) in 0..1 (also (25, 2)/(25,)
         for one frame). The input is framed by the keypoints themselves, so any detector
         box works; ``image_size`` (w, h) places them in the picture (networks with
-        ``in_features`` 5 use that, older ones ignore it)."""
+        ``in_features`` 5 use that, older ones ignore it). ``world``: the detector's own 3D
+        (T, 25, 3) metres in app axes (``Detection.app_world_joints``; NaN rows: not
+        given), which networks with ``in_features`` 9 take as evidence (older ones ignore
+        it; without it they lift from the 2D alone)."""
         kp = np.asarray(keypoints_2d, dtype=np.float64)
         vis = np.asarray(visibility, dtype=np.float64)
         if kp.ndim == 2:
@@ -128,7 +144,11 @@ class Lifter:
             raise ValueError(f"bad image size {image_size}")
         usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
         valid = usable >= MIN_KEYPOINTS
-        x = torch.from_numpy(normalize_keypoints(kp, vis, (w, h))).to(self.device)
+        if world is not None:
+            world = np.asarray(world, dtype=np.float64).reshape(kp.shape[0], NUM_JOINTS, 3)
+        x = torch.from_numpy(normalize_keypoints(
+            kp, vis, (w, h), world, detector_3d=self.in_features >= DETECTOR_FEATURES)
+        ).to(self.device)
         if self.flip_average:
             # one forward over the frames and their mirror images (B = 2T): half the
             # per-call cost of two passes; batch norm in eval mode is per sample, so the

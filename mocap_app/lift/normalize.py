@@ -8,6 +8,11 @@ place in the image (``IMAGE_FEATURES``): offset from the image centre in units o
 image's longer side. The box alone hides where the person stands in the picture, so a
 person seen 25 degrees off the optical axis looks like one turned by 25 degrees at the
 centre, and the lifter cannot tell which (checkpoints with ``in_features`` 5 use it).
+Given the detector's own 3D (BlazePose world landmarks mapped onto the app skeleton), each
+joint also carries it (``DETECTOR_FEATURES``): pelvis-relative, app axes, in units of that
+pose's own body scale, plus a flag saying the 3D is there (checkpoints with
+``in_features`` 9 use it; the detector's 3D is evidence, the lifter learns where it is
+wrong).
 
 Output: root-relative 3D joints in camera-aligned app axes (Y up, +Z towards the camera),
 divided by the person's *body scale* S (pelvis->neck + mean thigh + mean shin), then by
@@ -28,10 +33,13 @@ CUBE_HALF = 1.0
 #: Visibility below which a keypoint does not frame the input box.
 VISIBLE = 0.5
 #: Bumped when the input encoding changes (caches of lifted poses key on it).
-INPUT_VERSION = 3
+INPUT_VERSION = 4
 #: Per-joint input features: x, y in the keypoint box, visibility, then (when the image
-#: size is given) x, y from the image centre over the image's longer side.
-BOX_FEATURES, IMAGE_FEATURES = 3, 5
+#: size is given) x, y from the image centre over the image's longer side, then (when the
+#: detector's 3D is given) its x, y, z over its own body scale and a "3D given" flag.
+BOX_FEATURES, IMAGE_FEATURES, DETECTOR_FEATURES = 3, 5, 9
+#: The detector's 3D in body-scale units is clipped to this (a body lies within about 1).
+DETECTOR_CLIP = 3.0
 #: Face points (head, nose, ears) whose 2D spread (largest pairwise distance) is less than
 #: this fraction of the 2D neck-pelvis distance are treated as missing. A real head never
 #: looks that small next to its torso: on the training motion capture seen by the random
@@ -75,13 +83,37 @@ def collapsed_face(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     return np.nan_to_num(r, nan=np.inf) < FACE_MIN_RATIO
 
 
+def detector_features(world: np.ndarray | None, shape: tuple) -> np.ndarray:
+    """The detector's 3D as per-joint input features (..., J, 4): x, y, z pelvis-relative
+    in units of that pose's own body scale (``body_scale``; app axes, metres in), then 1.
+    ``world`` (..., J, 3) metres in app axes (``Detection.app_world_joints``), or None
+    for "not given" (all four 0). A pose whose 3D is not finite or whose scale is not
+    positive counts as not given. ``shape`` is the batch shape (...)."""
+    out = np.zeros(tuple(shape) + (NUM_JOINTS, 4), dtype=np.float64)
+    if world is None:
+        return out
+    w = np.broadcast_to(np.asarray(world, dtype=np.float64), tuple(shape) + (NUM_JOINTS, 3))
+    ok = np.isfinite(w).all(axis=(-1, -2))
+    w = np.where(ok[..., None, None], w, 0.0)
+    with np.errstate(all="ignore"):
+        s = body_scale(w)
+    ok = ok & (s > 1e-3)
+    rel = (w - w[..., J["pelvis"]:J["pelvis"] + 1, :]) / np.where(ok, s, 1.0)[..., None, None]
+    out[..., :3] = np.clip(rel, -DETECTOR_CLIP, DETECTOR_CLIP)
+    out[..., 3] = 1.0
+    return np.where(ok[..., None, None], out, 0.0)
+
+
 def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray,
-                        image_size=None) -> np.ndarray:
+                        image_size=None, world: np.ndarray | None = None,
+                        detector_3d: bool = False) -> np.ndarray:
     """Pixels (..., J, 2) and visibility (..., J) -> network input (..., J, 3): x, y in
     the keypoint box (y down, as in the image), visibility. Missing joints -> (0, 0, 0);
     so are face points that collapsed to a blob (``collapsed_face``). With ``image_size``
     ((w, h), or (..., 2) per sample) the input is (..., J, 5): also x, y from the image
-    centre over the longer side of the image (0 for missing joints)."""
+    centre over the longer side of the image (0 for missing joints). With ``detector_3d``
+    (which needs ``image_size``) the input is (..., J, 9): also ``detector_features`` of
+    ``world`` (the detector's 3D, or None: not given)."""
     kp = np.asarray(keypoints, dtype=np.float64)
     vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0)
     assert kp.shape[-2:] == (NUM_JOINTS, 2), kp.shape
@@ -108,6 +140,11 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray,
         size = np.broadcast_to(np.asarray(image_size, dtype=np.float64), kp.shape[:-2] + (2,))
         ray = (np.nan_to_num(kp) - 0.5 * size[..., None, :]) / size.max(-1)[..., None, None]
         parts.append(np.where(finite[..., None], np.clip(ray, -1, 1), 0.0))
+    if detector_3d:
+        if image_size is None:
+            raise ValueError("the detector's 3D features come after the image features: "
+                             "give image_size too")
+        parts.append(detector_features(world, kp.shape[:-2]))
     return np.concatenate(parts, axis=-1).astype(np.float32)
 
 

@@ -87,18 +87,20 @@ class PoseEstimator:
         if det is None:
             return FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
+        world = det.app_world_joints()
         heatmaps = None
         if self.lifter is not None:
-            res = self.lifter.lift(kp[None], vis[None], (w, h))
+            res = self.lifter.lift(kp[None], vis[None], (w, h), world=world[None])
             joints = np.asarray(res.joints_3d[0], dtype=np.float64)
             if self.config.keep_heatmaps and getattr(res, "heatmaps", None) is not None:
                 heatmaps = {k: np.asarray(v[0]) for k, v in res.heatmaps.items()}
         else:
-            joints = det.app_world_joints()
+            joints = world
         if not np.isfinite(joints).all():
             return FramePose(index, timestamp, (w, h))
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
-                         visibility=vis, joints_3d=joints, heatmaps=heatmaps)
+                         visibility=vis, joints_3d=joints, heatmaps=heatmaps,
+                         detector_3d=world if np.isfinite(world).all() else None)
 
     def reset(self) -> None:
         self.detector.reset()

@@ -162,4 +162,5 @@ def _slim(pose: FramePose) -> FramePose:
     if pose.heatmaps is None:
         return pose
     return FramePose(pose.index, pose.timestamp, pose.image_size, pose.box, pose.keypoints_2d,
-                     pose.visibility, pose.joints_3d, pose.root_position)
+                     pose.visibility, pose.joints_3d, pose.root_position,
+                     detector_3d=pose.detector_3d)

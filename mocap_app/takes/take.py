@@ -116,6 +116,8 @@ class TakeWriter:
                 rec["box"] = _round(pose.box, 1)
             if pose.root_position is not None:
                 rec["root"] = _round(pose.root_position, 5)
+            if pose.detector_3d is not None:
+                rec["w3"] = _round(pose.detector_3d, 4)
         line = json.dumps(rec, separators=(",", ":")) + "\n"
         try:
             self._fh.write(line)
@@ -175,6 +177,8 @@ def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None =
                        prefix + "visibility": seq.visibility, prefix + "valid": seq.valid})
         if seq.root_positions is not None:
             arrays[prefix + "root_positions"] = seq.root_positions
+        if seq.detector_3d is not None:
+            arrays[prefix + "detector_3d"] = seq.detector_3d
     arrays["fps"] = np.array(raw.fps)
     arrays["image_size"] = np.array(raw.image_size)
     tmp = path.with_name(path.name + ".part.npz")
@@ -191,10 +195,11 @@ def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
         if prefix + "timestamps" not in z:
             return None
         roots = z[prefix + "root_positions"] if prefix + "root_positions" in z else None
+        det3 = z[prefix + "detector_3d"] if prefix + "detector_3d" in z else None
         return PoseSequence(z[prefix + "timestamps"], z[prefix + "joints_3d"],
                             z[prefix + "keypoints_2d"], z[prefix + "visibility"],
                             z[prefix + "valid"].astype(bool), float(z["fps"]),
-                            tuple(int(v) for v in z["image_size"]), roots)
+                            tuple(int(v) for v in z["image_size"]), roots, det3)
 
 
 def _sequence_from_jsonl(path: Path, fps: float, image_size: tuple[int, int]) -> PoseSequence:
@@ -219,9 +224,10 @@ def _frame_from_record(rec: dict, image_size) -> FramePose:
         return FramePose(int(rec["i"]), float(rec["t"]), size)
     root = _arr(rec["root"], (3,)) if rec.get("root") else None
     box = _arr(rec["box"], (4,)) if rec.get("box") else None
+    det3 = _arr(rec["w3"], (NUM_JOINTS, 3)) if rec.get("w3") else None
     return FramePose(int(rec["i"]), float(rec["t"]), size, box,
                      _arr(rec["kp"], (NUM_JOINTS, 2)), _arr(rec["vis"], (NUM_JOINTS,)),
-                     _arr(rec["j3"], (NUM_JOINTS, 3)), root)
+                     _arr(rec["j3"], (NUM_JOINTS, 3)), root, detector_3d=det3)
 
 
 def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequence, dict]:

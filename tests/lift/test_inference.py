@@ -151,7 +151,8 @@ def test_flip_average_is_mirror_equivariant_and_its_heatmaps_decode_to_its_joint
     from mocap_app.lift.normalize import normalize_keypoints
     with torch.no_grad():
         c = FlipAveraged(plain.model)(
-            torch.from_numpy(normalize_keypoints(kp, vis, (1280, 720)))).numpy()
+            torch.from_numpy(normalize_keypoints(kp, vis, (1280, 720),
+                                                 detector_3d=plain.uses_detector_3d))).numpy()
     np.testing.assert_allclose(c, a.coords, atol=1e-5)
 
 
@@ -176,3 +177,37 @@ def test_flip_average_mirrors_the_image_place_too(held_out):
     # the image place matters to this network: the same keypoints shifted in the picture
     shifted = lifter.lift(kp + [200.0, 0.0], vis, (1280, 720)).joints_3d
     assert np.abs(shifted - a).max() > 1e-3
+
+
+def test_flip_average_with_the_detectors_3d_and_a_widened_network(held_out):
+    """A 9-feature network (the detector's 3D as input): exactly mirror-equivariant under
+    flip averaging with the 3D mirrored too, and the 3D matters to it. Widened from a
+    5-feature one with zero weights on the new features, it computes exactly what the
+    5-feature network does, whatever 3D it is given."""
+    import torch
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION, mirror
+    from mocap_app.lift.margipose import MargiPose, MargiPoseConfig, widen_input
+    torch.manual_seed(6)
+    model = MargiPose(MargiPoseConfig(in_features=9)).eval()
+    lifter = Lifter(model, {}, torch.device("cpu"), flip_average=True)
+    assert lifter.uses_detector_3d
+    pairs = make_pairs(held_out[:20], np.random.default_rng(8), noise_scale=1.0, mirror_prob=0.0)
+    kp, vis = pairs.keypoints, pairs.visibility
+    world = cube_to_metres(pairs.target, pairs.scale) + np.random.default_rng(9).normal(
+        0, 0.03, pairs.target.shape)
+    perm = list(MIRROR_PERMUTATION)
+    kp_m = kp[:, perm].copy()
+    kp_m[..., 0] = 1280 - kp_m[..., 0]
+    a = lifter.lift(kp, vis, (1280, 720), world=world).joints_3d
+    b = lifter.lift(kp_m, vis[:, perm], (1280, 720), world=mirror(world)).joints_3d
+    np.testing.assert_allclose(b, mirror(a), atol=1e-5)
+    without = lifter.lift(kp, vis, (1280, 720)).joints_3d
+    assert np.abs(without - a).max() > 1e-3
+    five = MargiPose(MargiPoseConfig(in_features=5)).eval()
+    wide = widen_input(five, 9).eval()
+    l5 = Lifter(five, {}, torch.device("cpu"), flip_average=False)
+    l9 = Lifter(wide, {}, torch.device("cpu"), flip_average=False)
+    ref = l5.lift(kp, vis, (1280, 720), world=world).joints_3d
+    np.testing.assert_allclose(l9.lift(kp, vis, (1280, 720), world=world).joints_3d, ref,
+                               atol=1e-5)
+    np.testing.assert_allclose(l9.lift(kp, vis, (1280, 720)).joints_3d, ref, atol=1e-5)

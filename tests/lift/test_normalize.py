@@ -88,3 +88,63 @@ def test_image_place_features_known_answer():
     missing = kp.copy()
     missing[J["left_wrist"]] = np.nan
     assert (normalize_keypoints(missing, vis, (400, 300))[J["left_wrist"]] == 0).all()
+
+
+def _pose_3d():
+    """A standing pose in metres, app axes (Y up), pelvis off the origin: the 2D frontal
+    pose lifted to 3D with a known depth per joint."""
+    kp = _frontal()
+    pose = np.zeros((25, 3))
+    pose[:, 0] = (kp[:, 0] - 100) / 100.0
+    pose[:, 1] = (200 - kp[:, 1]) / 100.0
+    pose[:, 2] = np.linspace(-0.1, 0.1, 25)
+    return pose + [0.3, 0.9, -2.0]
+
+
+def test_detector_3d_features_known_answer():
+    """The detector's 3D enters pelvis-relative in units of its own body scale, with a
+    "given" flag; not given (None), non-finite or degenerate poses are all zero."""
+    from mocap_app.lift.normalize import DETECTOR_FEATURES, body_scale, detector_features
+    pose = _pose_3d()
+    s = body_scale(pose)
+    f = detector_features(pose, ())
+    assert f.shape == (25, 4)
+    np.testing.assert_allclose(f[:, :3], (pose - pose[J["pelvis"]]) / s)
+    np.testing.assert_array_equal(f[:, 3], 1.0)
+    assert (f[J["pelvis"], :3] == 0).all()
+    # the scale is the pose's own: a detector that thinks the person is twice as big
+    # gives the same features
+    np.testing.assert_allclose(detector_features(2.0 * pose, ())[:, :3], f[:, :3])
+    assert (detector_features(None, (3,)) == 0).all()
+    bad = pose.copy()
+    bad[J["left_knee"], 1] = np.nan
+    both = detector_features(np.stack([pose, bad, np.zeros((25, 3))]), (3,))
+    np.testing.assert_allclose(both[0], f)
+    assert (both[1] == 0).all() and (both[2] == 0).all()
+    # in the network input they follow the 5 image features
+    x = normalize_keypoints(_frontal(), np.ones(25), (400, 300), pose, detector_3d=True)
+    assert x.shape == (25, DETECTOR_FEATURES)
+    np.testing.assert_array_equal(x[:, :5], normalize_keypoints(_frontal(), np.ones(25),
+                                                                (400, 300)))
+    np.testing.assert_allclose(x[:, 5:], f, atol=1e-6)
+    import pytest
+    with pytest.raises(ValueError, match="image_size"):
+        normalize_keypoints(_frontal(), np.ones(25), None, pose, detector_3d=True)
+
+
+def test_mirroring_the_input_equals_the_input_of_the_mirror_image():
+    """``mirror_x`` of a 9-feature input is exactly the input built from the mirrored
+    picture (x -> w - x, left/right names swapped) and the mirrored detector 3D."""
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION, mirror
+    from mocap_app.lift.inference import mirror_x
+    perm = list(MIRROR_PERMUTATION)
+    kp, pose = _frontal() + [57.0, 13.0], _pose_3d()
+    kp[J["left_wrist"]] += (9.0, -4.0)               # not symmetric by itself
+    pose[J["right_ankle"]] += (0.05, 0.1, -0.2)
+    vis = np.linspace(0.3, 1.0, 25)
+    x = normalize_keypoints(kp[None], vis[None], (400, 300), pose[None], detector_3d=True)
+    kp_m = kp[perm].copy()
+    kp_m[:, 0] = 400 - kp_m[:, 0]
+    x_m = normalize_keypoints(kp_m[None], vis[perm][None], (400, 300), mirror(pose)[None],
+                              detector_3d=True)
+    np.testing.assert_allclose(mirror_x(x), x_m, atol=1e-6)

@@ -93,3 +93,30 @@ def test_damaged_take_folder(tmp_path):
     (folder / "frames.jsonl").unlink()
     with pytest.raises(TakeError, match="damaged"):
         load_take(folder)
+
+
+def test_the_detectors_own_3d_is_kept_in_the_take(tmp_path):
+    """Frames that carry the detector's 3D keep it through the stream and poses.npz (the
+    lifter's heatmaps of a played-back frame need it); frames and takes without it load
+    with None / NaN as before."""
+    import dataclasses
+    w = TakeWriter(tmp_path / "t", fps=30, image_size=(640, 480))
+    for i in range(6):
+        p = _pose(i, person=(i != 2))
+        if i in (1, 4):
+            det = np.arange(NUM_JOINTS * 3, dtype=float).reshape(NUM_JOINTS, 3) * 0.001 * i
+            p = dataclasses.replace(p, detector_3d=det)
+        w.append(p)
+    # the stream alone (a crash before close) already holds it
+    seq, meta = load_take(tmp_path / "t")
+    assert meta["status"] == "recovered"
+    np.testing.assert_allclose(seq.detector_3d[4, 10], [0.120, 0.124, 0.128], atol=1e-6)
+    w.close()
+    seq, _ = load_take(tmp_path / "t")
+    np.testing.assert_allclose(seq.detector_3d[1, 24], [0.072, 0.073, 0.074], atol=1e-6)
+    assert np.isnan(seq.detector_3d[[0, 2, 3, 5]]).all()
+    w2 = TakeWriter(tmp_path / "old", fps=30, image_size=(640, 480))
+    for i in range(3):
+        w2.append(_pose(i))
+    w2.close()
+    assert load_take(tmp_path / "old")[0].detector_3d is None

@@ -1,0 +1,83 @@
+"""Lifter training pairs from the rendered set (``mocap_train.render``): what our real
+detector returned on a rendered body, paired with the body's exact joints.
+
+    pairs = load_rendered(".cache/rendered_v2", "train")
+    pairs.inputs      # (N, 25, 9) float32: normalize_keypoints(..., detector_3d=True)
+    pairs.target      # (N, 25, 3) float32 cube units (root-relative, camera-app axes / S)
+
+Only frames where the detector found the rendered subject (``on_subject``) are pairs: the
+others have no input, or the input of another person. The splits are the rendered set's
+own (by shard: motions, bodies and backgrounds held out as ``render`` plans them).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mocap_app.core.pose import camera_to_app
+from mocap_app.core.skeleton import blazepose_to_app
+from mocap_app.lift.normalize import body_scale, camera_to_cube, normalize_keypoints
+
+
+@dataclass
+class RenderedPairs:
+    inputs: np.ndarray       # (N, J, 9) float32 lifter input with the detector's 3D
+    target: np.ndarray       # (N, J, 3) float32 cube units, root-relative camera-app axes
+    scale: np.ndarray        # (N,) float32 true body scale S, metres
+    keypoints: np.ndarray    # (N, J, 2) float32 detector 2D on the app skeleton, pixels
+    visibility: np.ndarray   # (N, J) float32
+    world: np.ndarray        # (N, J, 3) float32 detector 3D, app axes, pelvis-relative
+    image_size: np.ndarray   # (N, 2) int
+    sequence: np.ndarray     # (N,) int: one id per item (tracked sequence or still)
+    frame: np.ndarray        # (N,) int frame within its item
+    static: np.ndarray       # (N,) bool: a still through the static-image detector
+    truth_px: np.ndarray     # (N, J, 2) float32 the exact joints' projection
+    source: np.ndarray       # (N,) str motion source (bandai1, cmu_..., deepmimic)
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def subset(self, idx) -> "RenderedPairs":
+        return RenderedPairs(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+def shard_paths(folder: str | Path, split: str) -> list[Path]:
+    paths = sorted(Path(folder).glob(f"{split}_*.npz"))
+    if not paths:
+        raise FileNotFoundError(f"no {split} shards in {folder} (python -m mocap_train.render)")
+    return paths
+
+
+def load_rendered(folder: str | Path, split: str, max_shards: int | None = None
+                  ) -> RenderedPairs:
+    """Every pair of the split's shards in ``folder`` (the first ``max_shards``)."""
+    parts = []
+    offset = 0
+    for path in shard_paths(folder, split)[:max_shards]:
+        with np.load(path) as z:
+            d = {k: z[k] for k in z.files}
+        use = d["on_subject"]
+        params = [json.loads(p) for p in d["params"]]
+        item = d["item"][use]
+        kp = blazepose_to_app(d["landmarks_2d"][use].astype(np.float64))
+        vis = blazepose_to_app(d["visibility"][use].astype(np.float64)[..., None])[..., 0]
+        world = camera_to_app(blazepose_to_app(d["world_landmarks"][use].astype(np.float64)))
+        world = world - world[:, :1]
+        truth = camera_to_app(d["joints_cam"][use].astype(np.float64))
+        scale = body_scale(truth)
+        size = d["image_size"][use].astype(np.int64)
+        parts.append({
+            "inputs": normalize_keypoints(kp, vis, size, world, detector_3d=True),
+            "target": camera_to_cube(truth, scale).astype(np.float32),
+            "scale": scale.astype(np.float32), "keypoints": kp.astype(np.float32),
+            "visibility": vis.astype(np.float32), "world": world.astype(np.float32),
+            "image_size": size, "sequence": item + offset,
+            "frame": d["frame"][use].astype(np.int64), "static": d["static"][use],
+            "truth_px": d["joints_px"][use],
+            "source": np.array([params[i]["motion"]["source"] for i in item]),
+        })
+        offset += len(params)
+    return RenderedPairs(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})

@@ -1,0 +1,208 @@
+"""Train the lifter on the rendered set (real detector output: 2D, visibility and its own
+3D) mixed with projected-mocap pairs.
+
+    .venv/bin/python -m mocap_train.train_rendered --data .cache/rendered_v2 \
+        --rendered-share 0.75 --minutes 60 --out models/lifter.pt
+
+Each batch takes ``--rendered-share`` of its samples from the rendered train shards (each
+mirrored with probability 1/2: the picture, the detector's 3D and the truth together) and
+the rest from ``camera_sim.make_pairs`` on the mocap train split, whose input has no
+detector 3D (those four features are 0, "not given"). A new lifter starts from
+``--init`` (default: the shipped one) widened to the 9 input features with zero weights
+on the new ones, so it starts as exactly the old network. The rendered val shards (and
+projected mocap val pairs) are scored every ``--eval-every`` steps; the best state by
+rendered val MPJPE is kept. ``--log`` gets one JSON line per evaluation; the state is
+saved to ``<out>.resume.pt`` at every evaluation and ``--resume`` goes on from it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mocap_app.core.paths import models_dir
+from mocap_app.lift.checkpoint import load_checkpoint, save_checkpoint
+from mocap_app.lift.inference import mirror_x
+from mocap_app.lift.margipose import widen_input
+from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres
+
+from .camera_sim import make_pairs
+from .metrics import joint_errors, pa_joint_errors
+from .mocap_data import load_split
+from .rendered_data import RenderedPairs, load_rendered
+from .train import JSD_SAMPLES, frames_of, lifter_loss, predict_cube, scale_per_height
+
+
+def with_no_detector_3d(inputs: np.ndarray) -> np.ndarray:
+    """(B, J, 5) projected-mocap inputs -> (B, J, 9) with the detector's 3D "not given"."""
+    pad = np.zeros(inputs.shape[:-1] + (DETECTOR_FEATURES - inputs.shape[-1],), np.float32)
+    return np.concatenate([inputs, pad], axis=-1)
+
+
+def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """n random rendered pairs, each mirrored with probability 1/2."""
+    idx = rng.integers(0, len(pairs), n)
+    x, y = pairs.inputs[idx].copy(), pairs.target[idx].copy()
+    flip = rng.random(n) < 0.5
+    x[flip], y[flip] = mirror_x(x[flip]), mirror_x(y[flip])
+    return x, y
+
+
+def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range
+                ) -> tuple[np.ndarray, np.ndarray]:
+    idx = rng.integers(0, frames.shape[0], n)
+    pairs = make_pairs(frames[idx], rng, noise_scale=rng.uniform(*noise_range, n))
+    return with_no_detector_3d(pairs.inputs), pairs.target
+
+
+def scores(model, inputs: np.ndarray, target: np.ndarray, scale: np.ndarray) -> dict:
+    """MPJPE (root-relative, true scale) and PA-MPJPE in mm."""
+    pred = cube_to_metres(predict_cube(model, inputs), scale)
+    gt = cube_to_metres(target, scale)
+    return {"mpjpe": round(float(joint_errors(pred, gt).mean()), 2),
+            "pa_mpjpe": round(float(pa_joint_errors(pred, gt).mean()), 2)}
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="folder of rendered shards")
+    p.add_argument("--rendered-share", type=float, default=0.75,
+                   help="share of each batch from the rendered set, 0..1")
+    p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
+    p.add_argument("--steps", type=int, default=None, help="stop after this many steps")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--init", type=Path, default=None,
+                   help="lifter to start from (default: the shipped models/lifter.pt)")
+    p.add_argument("--out", type=Path, required=True, help="where the best lifter goes")
+    p.add_argument("--log", type=Path, default=None, help="JSON lines (default <out>.log)")
+    p.add_argument("--resume", action="store_true", help="go on from <out>.resume.pt")
+    a = p.parse_args(argv)
+    if not 0.0 <= a.rendered_share <= 1.0:
+        p.error(f"--rendered-share {a.rendered_share}: must be within 0..1")
+    if a.batch < 2:
+        p.error(f"--batch {a.batch}: must be at least 2")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    log_path = a.log or a.out.with_suffix(".log")
+    resume_path = a.out.with_name(a.out.name + ".resume.pt")
+
+    def log(row: dict) -> None:
+        line = json.dumps(row)
+        print(line, flush=True)
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    t0 = time.time()
+    train_r = load_rendered(a.data, "train")
+    val_r = load_rendered(a.data, "val")
+    train_frames = frames_of(load_split("train"))
+    val_frames = frames_of(load_split("val"), stride=5)
+    vrng = np.random.default_rng(a.seed + 1)
+    vidx = vrng.choice(len(val_frames), size=min(3000, len(val_frames)), replace=False)
+    val_m = make_pairs(val_frames[vidx], vrng)
+    val_m_inputs = with_no_detector_3d(val_m.inputs)
+    k = scale_per_height(train_frames)
+    log({"event": "data", "rendered_train": len(train_r), "rendered_val": len(val_r),
+         "mocap_train_frames": len(train_frames), "seconds": round(time.time() - t0, 1)})
+
+    init = a.init or models_dir() / "lifter.pt"
+    model, init_meta = load_checkpoint(init, kind="margipose")
+    if model.config.in_features < DETECTOR_FEATURES:
+        model = widen_input(model, DETECTOR_FEATURES)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    step, spent, best, history = 0, 0.0, (math.inf, None), []
+    if a.resume and resume_path.exists():
+        blob = torch.load(resume_path, weights_only=False)
+        model.load_state_dict(blob["model"])
+        opt.load_state_dict(blob["opt"])
+        step, spent, history = blob["step"], blob["seconds"], blob["history"]
+        best = (blob["best_err"], blob["best_state"])
+        rng.bit_generator.state = blob["rng"]
+        torch.set_rng_state(blob["torch_rng"])
+        log({"event": "resumed", "step": step, "seconds": spent})
+    budget = a.minutes * 60.0
+    total_steps = a.steps or 10 ** 9
+    start = time.time() - spent
+    n_r = int(round(a.rendered_share * a.batch))
+
+    def progress() -> float:
+        return max((time.time() - start) / budget, step / total_steps)
+
+    def evaluate() -> None:
+        nonlocal best
+        row = {"step": step, "seconds": round(time.time() - start, 1),
+               "rendered_val": scores(model, val_r.inputs, val_r.target, val_r.scale),
+               "mocap_val": scores(model, val_m_inputs, val_m.target, val_m.scale)}
+        history.append(row)
+        log(row)
+        err = row["rendered_val"]["mpjpe"]
+        if err < best[0]:
+            best = (err, {k_: v.clone() for k_, v in model.state_dict().items()})
+            save(best[1])
+        tmp = resume_path.with_name(resume_path.name + ".part")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "seconds": time.time() - start, "history": history,
+                    "best_err": best[0], "best_state": best[1],
+                    "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
+        os.replace(tmp, resume_path)
+
+    def save(state) -> None:
+        keep = {k_: v.clone() for k_, v in model.state_dict().items()}
+        model.load_state_dict(state)
+        meta = {"scale_per_height": init_meta.get("scale_per_height", k),
+                "trained_on": "rendered set + projected mocap", "data": str(a.data),
+                "rendered_share": a.rendered_share, "steps": step, "batch": a.batch,
+                "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
+                "init": str(init), "input_features": DETECTOR_FEATURES,
+                "best_rendered_val": history[-1]["rendered_val"],
+                "mocap_val_then": history[-1]["mocap_val"],
+                "command": "python -m mocap_train.train_rendered " + " ".join(argv or [])}
+        save_checkpoint(a.out, model, "margipose", meta)
+        model.load_state_dict(keep)
+
+    if step == 0:
+        evaluate()
+    while progress() < 1.0:
+        for g in opt.param_groups:
+            g["lr"] = a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress())))
+        parts_x, parts_y = [], []
+        if n_r:
+            x, y = rendered_batch(train_r, n_r, rng)
+            parts_x.append(x)
+            parts_y.append(y)
+        if a.batch - n_r:
+            x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5))
+            parts_x.append(x)
+            parts_y.append(y)
+        x = np.concatenate(parts_x)
+        y = np.concatenate(parts_y)
+        perm = rng.permutation(len(x))        # the JSD is estimated on the first samples
+        model.train()
+        loss, _ = lifter_loss(model(torch.from_numpy(x[perm])), torch.from_numpy(y[perm]),
+                              model.config.jsd_sigma, JSD_SAMPLES)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % a.eval_every == 0:
+            evaluate()
+    evaluate()
+    log({"event": "done", "steps": step, "minutes": round((time.time() - start) / 60, 1),
+         "best_rendered_val_mpjpe": best[0]})
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])
