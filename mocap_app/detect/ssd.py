@@ -52,19 +52,21 @@ def ssd_anchors(opts: AnchorOptions = AnchorOptions()) -> np.ndarray:
 class RawDetection:
     """One decoded detection in the detector's letterboxed input, coordinates 0..1."""
     box: np.ndarray         # (4,) xmin, ymin, xmax, ymax
-    keypoints: np.ndarray   # (4, 2) x, y
+    keypoints: np.ndarray   # (K, 2) x, y
     score: float
 
 
 def decode_detections(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray,
                       min_score: float = 0.5, scale: float = INPUT_SIZE,
-                      score_clip: float = 100.0) -> list[RawDetection]:
+                      score_clip: float = 100.0,
+                      num_keypoints: int = NUM_KEYPOINTS) -> list[RawDetection]:
     """Model outputs -> detections above ``min_score``, best first.
 
-    ``raw_boxes`` (N, 12): x, y, w, h then 4 keypoints (x, y), offsets from the anchor in
-    input pixels; ``raw_scores`` (N,) logits.
+    ``raw_boxes`` (N, 4 + 2K): x, y, w, h then K keypoints (x, y), offsets from the anchor
+    in input pixels (K = 4 for the body, 7 for the palm detector); ``raw_scores`` (N,)
+    logits.
     """
-    raw_boxes = raw_boxes.reshape(-1, 4 + 2 * NUM_KEYPOINTS).astype(np.float64)
+    raw_boxes = raw_boxes.reshape(-1, 4 + 2 * num_keypoints).astype(np.float64)
     logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -score_clip, score_clip)
     scores = 1.0 / (1.0 + np.exp(-logits))
     keep = np.flatnonzero(scores >= min_score)
@@ -73,7 +75,7 @@ def decode_detections(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np
         r, a = raw_boxes[i], anchors[i]
         cx, cy = r[0] / scale + a[0], r[1] / scale + a[1]
         w, h = r[2] / scale, r[3] / scale
-        kp = r[4:].reshape(NUM_KEYPOINTS, 2) / scale + a
+        kp = r[4:].reshape(num_keypoints, 2) / scale + a
         out.append(RawDetection(np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]),
                                 kp, float(scores[i])))
     return out
