@@ -81,3 +81,44 @@ def load_rendered(folder: str | Path, split: str, max_shards: int | None = None
         })
         offset += len(params)
     return RenderedPairs(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+
+
+@dataclass
+class RenderedSequence:
+    """One tracked item of the rendered set, every frame (the detector's input missing,
+    NaN, where it did not find the subject)."""
+    keypoints: np.ndarray    # (T, J, 2) pixels, NaN where the subject was not found
+    visibility: np.ndarray   # (T, J)
+    world: np.ndarray        # (T, J, 3) detector 3D, app axes, pelvis-relative (NaN: none)
+    truth: np.ndarray        # (T, J, 3) exact joints, camera-app axes, pelvis-relative
+    image_size: tuple[int, int]
+    found: np.ndarray        # (T,) bool: the detector found the subject
+    truth_px: np.ndarray     # (T, J, 2) the exact joints' projection
+    name: str                # "<shard>/<item>"
+
+
+def rendered_sequences(folder: str | Path, split: str, min_found: int = 8,
+                       max_shards: int | None = None) -> list[RenderedSequence]:
+    """The tracked sequences (stills left out) of a split with at least ``min_found``
+    frames where the detector found the subject."""
+    out = []
+    for path in shard_paths(folder, split)[:max_shards]:
+        with np.load(path) as z:
+            d = {k: z[k] for k in z.files if k != "params"}
+        for item in np.unique(d["item"]):
+            rows = np.nonzero(d["item"] == item)[0]
+            rows = rows[np.argsort(d["frame"][rows])]
+            found = d["on_subject"][rows]
+            if d["static"][rows[0]] or found.sum() < min_found:
+                continue
+            kp = blazepose_to_app(d["landmarks_2d"][rows].astype(np.float64))
+            vis = blazepose_to_app(d["visibility"][rows].astype(np.float64)[..., None])[..., 0]
+            world = camera_to_app(blazepose_to_app(d["world_landmarks"][rows].astype(np.float64)))
+            world = world - world[:, :1]
+            kp[~found], vis[~found], world[~found] = np.nan, 0.0, np.nan
+            truth = camera_to_app(d["joints_cam"][rows].astype(np.float64))
+            truth = truth - truth[:, :1]
+            size = tuple(int(v) for v in d["image_size"][rows[0]])
+            out.append(RenderedSequence(kp, vis, world, truth, size, found,
+                                        d["joints_px"][rows], f"{path.stem}/{item}"))
+    return out

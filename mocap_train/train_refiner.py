@@ -132,11 +132,12 @@ class LifterAdapter:
         from mocap_app.lift.inference import Lifter  # noqa: PLC0415
         self.lifter = Lifter.load(path)
 
-    def __call__(self, kp: np.ndarray, vis: np.ndarray,
-                 size: tuple[int, int]) -> np.ndarray | None:
+    def __call__(self, kp: np.ndarray, vis: np.ndarray, size: tuple[int, int],
+                 world: np.ndarray | None = None) -> np.ndarray | None:
         """Per-frame 3D (T, J, 3); frames the lifter cannot lift hold the nearest lifted
-        frame (as the pipeline's refiner does); None if no frame could be lifted."""
-        res = self.lifter.lift(kp, vis, size)
+        frame (as the pipeline's refiner does); None if no frame could be lifted.
+        ``world``: the detector's own 3D (T, J, 3), for lifters that take it."""
+        res = self.lifter.lift(kp, vis, size, world=world)
         j = np.asarray(res.joints_3d, dtype=np.float64)
         ok = np.isfinite(j).all(axis=(1, 2))
         if not ok.any():
@@ -144,30 +145,32 @@ class LifterAdapter:
         return fill_invalid(j - j[:, J["pelvis"]:J["pelvis"] + 1], ok)
 
 
-def _pairs_cache(split: str, seed: int, max_frames: int | None) -> Path:
+def _pairs_cache(split: str, seed: int, max_frames, lifter_path: Path | None = None) -> Path:
     """Where lifted chunks are kept (lifting is the slow part; both models reuse it)."""
     import hashlib  # noqa: PLC0415
 
     from mocap_app.core.paths import cache_dir  # noqa: PLC0415
 
     from mocap_app.lift.inference import lifted_pose_stamp  # noqa: PLC0415
-    stamp = hashlib.sha1(lifted_pose_stamp(models_dir() / "lifter.pt").encode()).hexdigest()
+    stamp = hashlib.sha1(lifted_pose_stamp(lifter_path or models_dir() / "lifter.pt")
+                         .encode()).hexdigest()
     folder = cache_dir() / "refiner"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"lifted_{split}_{seed}_{max_frames}_{stamp[:12]}.npz"
 
 
 def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None,
-               lifter: LifterAdapter | None = None):
+               lifter: LifterAdapter | None = None, lifter_path: Path | None = None):
     """List of (per-frame input (T, J, 3), ground truth (T, J, 3)) chunks of a split.
     Lifted chunks are cached on disk per (split, seed, size, lifter file)."""
     if source == "lifter":
-        cached = _pairs_cache(split, seed, max_frames)
+        cached = _pairs_cache(split, seed, max_frames, lifter_path)
         if cached.exists():
             with np.load(cached) as d:   # each d[key] reads the file again: read once
                 inp, gt, off = d["inp"], d["gt"], d["offsets"]
             return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
-        pairs = _make_pairs(split, source, seed, max_frames, lifter)
+        pairs = _make_pairs(split, source, seed, max_frames, lifter or (
+            LifterAdapter(lifter_path) if lifter_path else None))
         off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
         tmp = cached.with_name(cached.stem + ".part.npz")
         np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
@@ -196,6 +199,41 @@ def _make_pairs(split: str, source: str, seed: int, max_frames: int | None = Non
             inp = simulate_lifter(gt, rng)
         out.append((inp.astype(np.float32), gt.astype(np.float32)))
     return out
+
+
+def rendered_pairs(folder: Path, split: str, lifter_path: Path | None = None):
+    """(per-frame lifted input, truth) chunks of the rendered set's tracked sequences: the
+    lifter on what our real detector returned (2D, visibility, its own 3D) frame by frame,
+    with its real temporal errors (ROI lag, swaps, loss); frames where the subject was not
+    found hold the nearest lifted frame, as in the pipeline. Cached like ``make_pairs``."""
+    import hashlib  # noqa: PLC0415
+
+    from mocap_app.core.paths import cache_dir  # noqa: PLC0415
+    from mocap_app.lift.inference import lifted_pose_stamp  # noqa: PLC0415
+
+    from .rendered_data import rendered_sequences, shard_paths  # noqa: PLC0415
+    names = ",".join(p.name for p in shard_paths(folder, split))
+    key = f"{Path(folder).resolve()}|{names}|" + lifted_pose_stamp(
+        lifter_path or models_dir() / "lifter.pt")
+    cached = cache_dir() / "refiner" / (
+        f"rendered_{split}_{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz")
+    if cached.exists():
+        with np.load(cached) as d:
+            inp, gt, off = d["inp"], d["gt"], d["offsets"]
+        return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
+    lifter = LifterAdapter(lifter_path)
+    pairs = []
+    for seq in rendered_sequences(folder, split):
+        inp = lifter(seq.keypoints, seq.visibility, seq.image_size, world=seq.world)
+        if inp is not None:
+            pairs.append((inp.astype(np.float32), seq.truth.astype(np.float32)))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
+    tmp = cached.with_name(cached.stem + ".part.npz")
+    np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
+             gt=np.concatenate([p[1] for p in pairs]), offsets=off)
+    tmp.replace(cached)
+    return pairs
 
 
 # --------------------------------------------------------------------------- metrics
@@ -307,19 +345,27 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
           batch: int = 256, lr: float = 1e-3, train_frames: int | None = None,
           val_frames: int = 20000, accel_weight: float = 1.0,
           symmetry_weight: float = 5.0, limb_aug: float = 0.0,
-          clean_extra: float = 0.0) -> TemporalRefiner:
+          clean_extra: float = 0.0, lifter_path: Path | None = None,
+          rendered: Path | None = None) -> TemporalRefiner:
     """``symmetry_weight``: Dabral et al.'s left/right bone-length symmetry loss on the
     refined poses (metres), so the refiner also evens out the lifter's asymmetric limbs.
     ``limb_aug``: relative range of the limb-length augmentation of the inputs
     (``_batches``; 0 = off). ``clean_extra``: fraction of extra windows whose input is
-    the ground truth (``_batches``)."""
+    the ground truth (``_batches``). ``lifter_path``: the lifter whose output is refined
+    (default: the shipped one). ``rendered``: a rendered set whose train sequences join
+    the mocap chunks, and whose val sequences (real detector output) are the validation."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     lifter = None   # made on first use (cached lifted chunks need none)
     t0 = time.time()
-    train_pairs = make_pairs("train", source, seed + 1, train_frames, lifter)
-    val_pairs = make_pairs("val", source, seed + 2, val_frames, lifter)
+    train_pairs = make_pairs("train", source, seed + 1, train_frames, lifter, lifter_path) \
+        if train_frames != 0 else []
+    if rendered is not None:
+        train_pairs = train_pairs + rendered_pairs(rendered, "train", lifter_path)
+        val_pairs = rendered_pairs(rendered, "val", lifter_path)
+    else:
+        val_pairs = make_pairs("val", source, seed + 2, val_frames, lifter, lifter_path)
     print(f"data: {sum(len(p[0]) for p in train_pairs)} train frames, "
           f"{sum(len(p[0]) for p in val_pairs)} val frames ({time.time() - t0:.0f} s)",
           flush=True)
@@ -372,7 +418,8 @@ def train(config: RefinerConfig, source: str, minutes: float, out: Path, seed: i
                val_mpjpe_mm=best_m and best_m["mpjpe_mm"], val_accel_mm=best_m and best_m["accel_mm"],
                seed=seed, batch=batch, lr=lr, accel_weight=accel_weight,
                symmetry_weight=symmetry_weight, limb_aug=limb_aug, clean_extra=clean_extra,
-               val_asym_mm=best_m and best_m["asym_mm"])
+               val_asym_mm=best_m and best_m["asym_mm"], lifter=str(lifter_path or ""),
+               rendered=str(rendered or ""))
     print(f"saved {out} (val {best_m}, {step} steps)", flush=True)
     return model
 
@@ -455,6 +502,11 @@ def main(argv=None) -> int:
     ap.add_argument("--prepare", action="store_true",
                     help="only lift and cache the training/validation chunks, then exit")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--lifter", type=Path, default=None,
+                    help="the lifter whose output is refined (default: the shipped one)")
+    ap.add_argument("--rendered", type=Path, default=None,
+                    help="rendered set (python -m mocap_train.render): its train sequences "
+                         "join the training chunks, its val sequences validate")
     ap.add_argument("--json", type=Path, default=None, help="evaluation: write results here")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -479,7 +531,8 @@ def main(argv=None) -> int:
     print(f"training {asdict(config)} on {source} for {args.minutes} min -> {out}", flush=True)
     train(config, source, args.minutes, out, seed=args.seed, train_frames=args.train_frames,
           accel_weight=args.accel_weight, symmetry_weight=args.symmetry_weight,
-          limb_aug=args.limb_aug, clean_extra=args.clean_extra)
+          limb_aug=args.limb_aug, clean_extra=args.clean_extra, lifter_path=args.lifter,
+          rendered=args.rendered)
     return 0
 
 

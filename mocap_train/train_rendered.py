@@ -36,7 +36,7 @@ from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
 from .rendered_data import RenderedPairs, load_rendered
-from .train import JSD_SAMPLES, frames_of, lifter_loss, predict_cube, scale_per_height
+from .train import JSD_SAMPLES, frames_of, lifter_loss, predict_cube
 
 
 def with_no_detector_3d(inputs: np.ndarray) -> np.ndarray:
@@ -107,15 +107,18 @@ def main(argv=None) -> None:
     t0 = time.time()
     train_r = load_rendered(a.data, "train")
     val_r = load_rendered(a.data, "val")
-    train_frames = frames_of(load_split("train"))
-    val_frames = frames_of(load_split("val"), stride=5)
-    vrng = np.random.default_rng(a.seed + 1)
-    vidx = vrng.choice(len(val_frames), size=min(3000, len(val_frames)), replace=False)
-    val_m = make_pairs(val_frames[vidx], vrng)
-    val_m_inputs = with_no_detector_3d(val_m.inputs)
-    k = scale_per_height(train_frames)
+    use_mocap = a.rendered_share < 1.0      # a rendered-only run needs no motion capture
+    train_frames = frames_of(load_split("train")) if use_mocap else None
+    val_m = None
+    if use_mocap:
+        val_frames = frames_of(load_split("val"), stride=5)
+        vrng = np.random.default_rng(a.seed + 1)
+        vidx = vrng.choice(len(val_frames), size=min(3000, len(val_frames)), replace=False)
+        val_m = make_pairs(val_frames[vidx], vrng)
+        val_m_inputs = with_no_detector_3d(val_m.inputs)
     log({"event": "data", "rendered_train": len(train_r), "rendered_val": len(val_r),
-         "mocap_train_frames": len(train_frames), "seconds": round(time.time() - t0, 1)})
+         "mocap_train_frames": 0 if train_frames is None else len(train_frames),
+         "seconds": round(time.time() - t0, 1)})
 
     init = a.init or models_dir() / "lifter.pt"
     model, init_meta = load_checkpoint(init, kind="margipose")
@@ -143,8 +146,9 @@ def main(argv=None) -> None:
     def evaluate() -> None:
         nonlocal best
         row = {"step": step, "seconds": round(time.time() - start, 1),
-               "rendered_val": scores(model, val_r.inputs, val_r.target, val_r.scale),
-               "mocap_val": scores(model, val_m_inputs, val_m.target, val_m.scale)}
+               "rendered_val": scores(model, val_r.inputs, val_r.target, val_r.scale)}
+        if val_m is not None:
+            row["mocap_val"] = scores(model, val_m_inputs, val_m.target, val_m.scale)
         history.append(row)
         log(row)
         err = row["rendered_val"]["mpjpe"]
@@ -161,13 +165,13 @@ def main(argv=None) -> None:
     def save(state) -> None:
         keep = {k_: v.clone() for k_, v in model.state_dict().items()}
         model.load_state_dict(state)
-        meta = {"scale_per_height": init_meta.get("scale_per_height", k),
+        meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
                 "init": str(init), "input_features": DETECTOR_FEATURES,
                 "best_rendered_val": history[-1]["rendered_val"],
-                "mocap_val_then": history[-1]["mocap_val"],
+                "mocap_val_then": history[-1].get("mocap_val"),
                 "command": "python -m mocap_train.train_rendered " + " ".join(argv or [])}
         save_checkpoint(a.out, model, "margipose", meta)
         model.load_state_dict(keep)

@@ -111,3 +111,53 @@ def test_the_cli_plans_resumes_and_verifies(tmp_path, shared_data):
                  "--workers", "1"]) == 0
     with pytest.raises(SystemExit):                          # a wrong value is refused
         main(["--out", str(tmp_path), "--count", "0"])
+
+
+def test_rendered_pairs_and_sequences_put_detector_and_truth_in_the_same_axes(shard, tmp_path):
+    """The lifter's training pairs from a shard: one per frame where the detector found
+    the subject; the truth decodes back to the stored joints in app axes; the detector's
+    3D features are its world landmarks over their own body scale; and the detector's 3D
+    and the truth agree where a person's body points (pelvis -> neck: up in both, the same
+    direction within 30 degrees), which fails if either skipped the camera -> app turn.
+    Then a few training steps on it (rendered only) give a 9-feature lifter the app loads."""
+    from mocap_app.core.pose import camera_to_app
+    from mocap_app.core.skeleton import J
+    from mocap_app.lift.inference import Lifter
+    from mocap_app.lift.normalize import body_scale, cube_to_metres
+    from mocap_train import train_rendered
+    from mocap_train.rendered_data import load_rendered, rendered_sequences
+    out, _entry, a = shard
+    pairs = load_rendered(out, "train")
+    assert len(pairs) == int(a["on_subject"].sum()) > 0
+    truth = camera_to_app(a["joints_cam"][a["on_subject"]].astype(np.float64))
+    np.testing.assert_allclose(cube_to_metres(pairs.target, pairs.scale),
+                               truth - truth[:, :1], atol=1e-5)
+    s = body_scale(pairs.world.astype(np.float64))
+    np.testing.assert_allclose(pairs.inputs[..., 5:8] * s[:, None, None], pairs.world,
+                               atol=1e-4)
+    assert (pairs.inputs[..., 8] == 1).all()
+
+    def up(x):
+        v = x[:, J["neck"]] - x[:, J["pelvis"]]
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+    cos = (up(pairs.world.astype(np.float64)) * up(truth)).sum(-1)
+    assert np.median(cos) > np.cos(np.radians(30))
+    seqs = rendered_sequences(out, "train", min_found=2)
+    for q in seqs:
+        assert q.keypoints.shape[0] == q.truth.shape[0] == len(q.found)
+        assert np.isnan(q.keypoints[~q.found]).all() and np.isfinite(q.keypoints[q.found]).all()
+        np.testing.assert_allclose(q.truth[:, J["pelvis"]], 0.0, atol=1e-9)
+    data = tmp_path / "data"
+    data.mkdir()
+    for split in ("train", "val"):
+        (data / f"{split}_00000.npz").symlink_to(out / "train_00000.npz")
+    model = tmp_path / "lifter.pt"
+    train_rendered.main(["--data", str(data), "--rendered-share", "1", "--steps", "3",
+                         "--eval-every", "2", "--batch", "8", "--out", str(model)])
+    lifter = Lifter.load(model, device="cpu")
+    assert lifter.uses_detector_3d
+    rows = [json.loads(x) for x in model.with_suffix(".log").read_text().splitlines()]
+    assert [r["step"] for r in rows if "step" in r] == [0, 2, 3]
+    res = lifter.lift(pairs.keypoints[:2], pairs.visibility[:2],
+                      tuple(int(v) for v in pairs.image_size[0]), world=pairs.world[:2])
+    assert res.valid.all() and np.isfinite(res.joints_3d).all()
