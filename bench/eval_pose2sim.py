@@ -103,22 +103,29 @@ def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return loo, allv
 
 
-def estimates(data: dict, v: int, lifter_path: Path | None = None) -> dict:
-    """Name -> (F, J, 3) pelvis-relative 3D from view v alone."""
+def estimates(data: dict, v: int, lifter_path: Path | None = None,
+              refiner_path: Path | None = None) -> dict:
+    """Name -> (F, J, 3) pelvis-relative 3D from view v alone. The lifter gets what the
+    detector gave: 2D, visibility and its own 3D (lifters that take it use it)."""
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
     kp, vis = data["kp"][v], data["vis"][v]
     valid = np.isfinite(kp).all(axis=(-1, -2))
     size = tuple(int(s) for s in data["sizes"][v])
     lifter = Lifter.load(lifter_path)
-    lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
+    lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size,
+                         world=data["world"][v])
     per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
     fps = float(data["fps"][v]) or 60.0
     seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
                        valid & lifted.valid, fps, size)
     off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
                         foot_contact="never")
-    bidir = load_refiner(causal=False)
+    if refiner_path is not None:
+        from mocap_app.lift.refiner import TemporalRefiner
+        bidir = TemporalRefiner.load(refiner_path, causal=False)
+    else:
+        bidir = load_refiner(causal=False)
     temporal = refine_sequence(seq, replace(off, temporal=True), bidir).refined.joints_3d
     fitted = refine_sequence(seq, replace(off, temporal=True, skeleton_fitting=True),
                              bidir).refined.joints_3d
@@ -134,6 +141,8 @@ def main(argv=None) -> dict:
                     help="npz of the detections: read if it exists, else written")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--lifter", type=Path, default=None, help="default models/lifter.pt")
+    ap.add_argument("--refiner", type=Path, default=None,
+                    help="bidirectional refiner, default models/refiner_bidir.pt")
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
@@ -147,7 +156,7 @@ def main(argv=None) -> dict:
     V = data["kp"].shape[0]
     rows: dict = {}
     for v in range(V):
-        for name, pred in estimates(data, v, args.lifter).items():
+        for name, pred in estimates(data, v, args.lifter, args.refiner).items():
             r = rows.setdefault(name, {})
             for ref_name, ref in (("leave-one-out", loo[v]), ("all views", allv)):
                 for set_name, joints in (("25 joints", None), ("12 limb joints", CORE)):

@@ -24,7 +24,8 @@ Breakdowns:
 Also reported:
 - detection rate: frames with the subject found, of all frames;
 - left/right swap rate: frames whose detected limbs lie clearly nearer the mirrored truth
-  than the truth, in 2D (``SWAP_MARGIN``).
+  than the truth, in 2D (``SWAP_MARGIN``); and per row the same test in 3D on the
+  pelvis-aligned output (a swap in the detector must not become one in the take).
 
 BlazePose puts hips and shoulders on the body surface, the truth at joint centres: read
 those joints per joint, not as a verdict.
@@ -143,9 +144,11 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
 
 
 def table(rows: dict[str, dict]) -> str:
-    lines = ["| source | frames | PA-MPJPE mm | MPJPE mm |", "|---|---|---|---|"]
+    lines = ["| source | frames | PA-MPJPE mm | MPJPE mm | left/right swapped |",
+             "|---|---|---|---|---|"]
     for name, r in rows.items():
-        lines.append(f"| {name} | {r['frames']} | {r['pa_mpjpe']:.1f} | {r['mpjpe']:.1f} |")
+        lines.append(f"| {name} | {r['frames']} | {r['pa_mpjpe']:.1f} | {r['mpjpe']:.1f} | "
+                     f"{100 * r['swap_rate']:.1f} % |")
     return "\n".join(lines)
 
 
@@ -154,6 +157,9 @@ def score(pred: np.ndarray, gt: np.ndarray, data_used: dict) -> dict:
     pa = pa_joint_errors(pred[ok], gt[ok])
     mp = joint_errors(pred[ok], gt[ok])
     r = {"frames": int(ok.sum()), "pa_mpjpe": float(pa.mean()), "mpjpe": float(mp.mean()),
+         # in 3D, pelvis-aligned, not rotated: a body turned round counts (as it would
+         # on the animator's rig)
+         "swap_rate": float(swapped(pred[ok], gt[ok]).mean()),
          "per_joint_pa": {n: round(float(v), 1) for n, v in zip(JOINT_NAMES, pa.mean(0))},
          "per_joint_mpjpe": {n: round(float(v), 1) for n, v in zip(JOINT_NAMES, mp.mean(0))}}
     for key, edges in BINS.items():
