@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mocap_app", "mocap_train")
 
 #: room of mocap_app -> floor; a room imports only its own modules and lower floors
-#: (docs/ARCHITECTURE.md draws this). link/ and batch/ are the coming rooms.
+#: (docs/ARCHITECTURE.md draws this).
 FLOORS = {
     "": 0, "core": 0, "resources": 0,
     "capture": 1, "detect": 1, "lift": 1, "takes": 1, "export": 1,
@@ -33,7 +33,9 @@ ALLOWED = {
     "vispy": ("mocap_app/gui/",),
     "mediapipe": ("mocap_app/detect/mediapipe_pose.py",),
     "ai_edge_litert": ("mocap_app/detect/",),
-    "bpy": ("mocap_app/export/blender_child.py",),
+    "bpy": ("mocap_app/export/blender_child.py", "mocap_app/link/blender_addon/ui.py"),
+    "mathutils": ("mocap_app/export/blender_child.py", "mocap_app/link/blender_addon/ui.py"),
+    "pythonosc": ("mocap_app/link/vmc.py",),
     "ray": ("mocap_app/batch/ray_tasks.py",),
     "matplotlib": ("mocap_app/pipeline/report",),
     "anny": ("mocap_train/",),

@@ -4,6 +4,8 @@
     mocap export TAKE --format bvh|fbx|glb ...
     mocap report TAKE_OR_VIDEO
     mocap batch IN... -o OUT_DIR [--workers N | --ray [ADDRESS]]
+    mocap stream --camera N | VIDEO | --take TAKE --to blender|vmc [--port P]
+    mocap blender-addon -o mocap_link.zip
 
 Errors the user can cause (missing file, not a video, nobody in the video, unwritable
 output) print one line and exit non-zero, never a traceback. The log lines of the native
@@ -26,6 +28,7 @@ from .batch import add_batch_command
 from .export import add_export_command
 from .process import add_process_command
 from .report import add_report_command
+from .stream import add_stream_commands
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE", "EXIT_INPUT", "EXIT_OUTPUT",
            "EXIT_SHORT_INPUT", "EXIT_BATCH_FAILED", "EXIT_CANCELLED"]
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_command(sub, [common])
     add_report_command(sub, [common])
     add_batch_command(sub, [common])
+    add_stream_commands(sub, [common])
     return parser
 
 

@@ -1,0 +1,173 @@
+"""The sending side in the app: the live streamer hands poses to its own thread and
+sends them as they come (newest wins, never waits), ``mocap stream --take`` replays a
+take at its timing, ``mocap blender-addon`` writes an installable zip, and bad options
+are refused at once naming what is allowed."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import zipfile
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mocap_app.cli import main
+from mocap_app.core.pose import FramePose
+from mocap_app.link import LiveRetargeter, LiveStreamer, StreamSettings, take_frames
+from mocap_app.link.blender_addon import rigmap, wire
+from mocap_app.link.blender_addon.receiver import LinkReceiver
+from mocap_app.takes.take import save_sequences
+
+from ..export.puppet import puppet_sequence
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _drain(rx: LinkReceiver, n: int, timeout: float = 5.0) -> list:
+    got, end = [], time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < end:
+        got += rx.poll()
+        time.sleep(0.005)
+    return got
+
+
+def _packet_positions(p) -> np.ndarray:
+    pos = np.zeros((wire.NUM_BONES, 3))
+    pos[0] = p.root
+    g = [np.array(rigmap.quat_to_mat(q)) for q in p.rotations]
+    for b, parent in enumerate(wire.PARENTS):
+        if parent >= 0:
+            pos[b] = pos[parent] + g[parent] @ np.array(p.offsets[b])
+    return pos
+
+
+def _result(joints, t, latency=0.01):
+    pose = FramePose(int(t * 30), t, (640, 480), joints_3d=joints)
+    return SimpleNamespace(pose=pose, refined_joints=None, latency=latency)
+
+
+def test_live_poses_are_retargeted_and_sent_as_they_come():
+    take = puppet_sequence(40, fps=30.0, turns=0.2)
+    rx = LinkReceiver(_free_port())
+    streamer = LiveStreamer(StreamSettings(port=rx.port))
+    want = LiveRetargeter()
+    try:
+        got = []
+        for k in range(40):
+            streamer.send_result(_result(take.joints_3d[k], take.timestamps[k]))
+            expected = want.frame(take.joints_3d[k], take.timestamps[k])
+            streamer.flush()
+            got += _drain(rx, 1)
+            np.testing.assert_allclose(_packet_positions(got[-1]), expected.positions(),
+                                       atol=2e-6)
+        # no person: nothing sent, counted
+        streamer.send_result(_result(None, 2.0))
+        streamer.flush()
+        time.sleep(0.05)
+        assert streamer.no_person == 1 and rx.poll() == []
+        assert [p.seq for p in got] == list(range(40))
+        assert not got[0].root_tracked          # live poses stand in place at hip height
+        hips_height = got[0].root[1]
+        assert 0.8 < hips_height < 1.0 and got[0].root[0] == got[0].root[2] == 0.0
+        assert streamer.stats.sent == 40 and streamer.stats.late == 0
+    finally:
+        streamer.close()
+        rx.close()
+
+
+def test_a_pose_replaced_before_sending_is_counted_not_queued():
+    take = puppet_sequence(5, fps=30.0)
+
+    class SlowSender:
+        from mocap_app.link.sender import SenderStats
+        stats = SenderStats()
+
+        threads = set()
+
+        def send(self, frame, age=0.0):
+            self.threads.add(threading.current_thread().name)
+            time.sleep(0.2)
+            self.stats.sent += 1
+            return True
+
+        def close(self):
+            pass
+    streamer = LiveStreamer(StreamSettings(), sender=SlowSender())
+    try:
+        for k in range(5):
+            streamer.send_result(_result(take.joints_3d[k], take.timestamps[k]))
+            time.sleep(0.01)
+        streamer.flush()
+        time.sleep(0.45)
+        # the first went out at once; 1..3 were replaced by the next; 4 went out after
+        assert streamer.stats.superseded == 3 and streamer.stats.sent == 2
+        # the live loop's thread only hands poses over: sending is the link's thread
+        assert SlowSender.threads == {"link-send"}
+    finally:
+        streamer.close()
+
+
+def test_mocap_stream_replays_a_take_at_its_timing(tmp_path, capsys):
+    take = puppet_sequence(15, fps=30.0, turns=0.1)
+    save_sequences(tmp_path / "poses.npz", take)
+    rx = LinkReceiver(_free_port())
+    try:
+        assert main(["stream", "--take", str(tmp_path / "poses.npz"), "--to", "blender",
+                     "--port", str(rx.port)]) == 0
+        got = _drain(rx, 15)
+    finally:
+        rx.close()
+    # sent at the take's own pace: 14 frame intervals of 1/30 s (the sender's clock)
+    assert 14 / 30 - 0.005 <= got[-1].sent - got[0].sent < 14 / 30 + 0.25
+    frames = take_frames(take)
+    assert len(got) == 15
+    for p, f in zip(got, frames):
+        assert p.timestamp == pytest.approx(f.timestamp)
+        np.testing.assert_allclose(_packet_positions(p), f.positions(), atol=2e-6)
+    assert "15 poses sent, 0 dropped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "0"], "1..65535"),
+    (["--port", "65536"], "1..65535"),
+    (["--host", "10.1.2.3"], "unauthenticated"),
+    (["--host", "not-an-address"], "not an IP address"),
+    (["--seconds", "-1"], "positive"),
+])
+def test_bad_stream_options_are_refused_at_once(tmp_path, capsys, argv, message):
+    t0 = time.monotonic()
+    assert main(["stream", "--take", str(tmp_path / "none.npz"), *argv]) == 2
+    assert time.monotonic() - t0 < 1.0
+    assert message in capsys.readouterr().err
+
+
+def test_a_remote_address_with_the_opt_in_warns(tmp_path, capsys):
+    take = puppet_sequence(3, fps=30.0)
+    save_sequences(tmp_path / "poses.npz", take)
+    assert main(["stream", "--take", str(tmp_path / "poses.npz"), "--host", "192.0.2.1",
+                 "--allow-remote", "--port", "9"]) == 0
+    assert "unauthenticated" in capsys.readouterr().err
+
+
+def test_mocap_blender_addon_writes_an_installable_zip(tmp_path):
+    out = tmp_path / "mocap_link.zip"
+    assert main(["blender-addon", "-o", str(out)]) == 0
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        manifest = zf.read("mocap_link/blender_manifest.toml").decode()
+        init = zf.read("mocap_link/__init__.py").decode()
+    assert names == {f"mocap_link/{n}" for n in ("__init__.py", "wire.py", "receiver.py",
+                                                 "rigmap.py", "ui.py",
+                                                 "blender_manifest.toml")}
+    import tomllib
+    m = tomllib.loads(manifest)
+    assert (m["schema_version"], m["id"], m["type"], m["blender_version_min"]) == \
+        ("1.0.0", "mocap_link", "add-on", "4.2.0")
+    assert "network" in m["permissions"]
+    assert "bl_info" in init and "def register" in init
