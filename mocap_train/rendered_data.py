@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mocap_app.core.pose import camera_to_app
-from mocap_app.core.skeleton import blazepose_to_app
+from mocap_app.core.skeleton import J, blazepose_to_app
 from mocap_app.lift.normalize import body_scale, camera_to_cube, normalize_keypoints
 
 
@@ -122,3 +122,40 @@ def rendered_sequences(folder: str | Path, split: str, min_found: int = 8,
             out.append(RenderedSequence(kp, vis, world, truth, size, found,
                                         d["joints_px"][rows], f"{path.stem}/{item}"))
     return out
+
+
+def body_frame(pose: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) rows: the body's own axes from a pose (N, J, 3): x from the right to the
+    left hip, y from the pelvis towards the neck (made orthogonal to x), z = x cross y
+    (the way the body faces, in app axes)."""
+    x = pose[:, J["left_hip"]] - pose[:, J["right_hip"]]
+    x = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+    y = pose[:, J["neck"]] - pose[:, J["pelvis"]]
+    y = y - (y * x).sum(-1, keepdims=True) * x
+    y = y / np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-9)
+    return np.stack([x, y, np.cross(x, y)], axis=1)
+
+
+class DetectorResiduals:
+    """The detector's real 3D errors, measured on the rendered set and carried onto other
+    poses: a bank of whole-pose residuals (detector 3D minus truth, pelvis-relative, in
+    body-scale units, in the true body's own axes ``body_frame``), one per rendered pair.
+    ``apply`` adds a random one, turned into a new pose's own axes, so projected-mocap
+    pairs get a detector 3D with the detector's real error structure (surface hips and
+    shoulders, depth errors of whole limbs, swapped sides) on poses the rendered set does
+    not hold."""
+
+    def __init__(self, pairs: RenderedPairs):
+        det = pairs.inputs[..., 5:8].astype(np.float64)          # over its own body scale
+        truth = pairs.target.astype(np.float64)                  # over the true body scale
+        truth = truth - truth[:, J["pelvis"]:J["pelvis"] + 1]
+        frame = body_frame(truth)
+        self.bank = np.einsum("nij,nkj->nki", frame, det - truth).astype(np.float32)
+
+    def apply(self, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """(B, J, 3) poses in body-scale units (cube targets) -> the same poses with a
+        random measured residual each (to feed ``detector_features``)."""
+        t = target.astype(np.float64)
+        t = t - t[:, J["pelvis"]:J["pelvis"] + 1]
+        res = self.bank[rng.integers(0, len(self.bank), len(t))].astype(np.float64)
+        return t + np.einsum("nji,nkj->nki", body_frame(t), res)

@@ -6,8 +6,11 @@
 
 Each batch takes ``--rendered-share`` of its samples from the rendered train shards (each
 mirrored with probability 1/2: the picture, the detector's 3D and the truth together) and
-the rest from ``camera_sim.make_pairs`` on the mocap train split, whose input has no
-detector 3D (those four features are 0, "not given"). A new lifter starts from
+the rest from ``camera_sim.make_pairs`` on the mocap train split. Those get a detector 3D
+made from their truth plus a real residual of the detector's 3D measured on a rendered
+train pair (``rendered_data.DetectorResiduals``: its error carried in the body's own
+axes onto the new pose), except a share ``--mocap-no-3d`` that gets none (the four
+features 0, "not given": the lifter still works from 2D alone). A new lifter starts from
 ``--init`` (default: the shipped one) widened to the 9 input features with zero weights
 on the new ones, so it starts as exactly the old network. The rendered val shards (and
 projected mocap val pairs) are scored every ``--eval-every`` steps; the best state by
@@ -30,12 +33,12 @@ from mocap_app.core.paths import models_dir
 from mocap_app.lift.checkpoint import load_checkpoint, save_checkpoint
 from mocap_app.lift.inference import mirror_x
 from mocap_app.lift.margipose import widen_input
-from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres
+from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres, detector_features
 
 from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
-from .rendered_data import RenderedPairs, load_rendered
+from .rendered_data import DetectorResiduals, RenderedPairs, load_rendered
 from .train import JSD_SAMPLES, frames_of, lifter_loss, predict_cube
 
 
@@ -55,11 +58,20 @@ def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator
     return x, y
 
 
-def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range
+def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range,
+                residuals: DetectorResiduals | None = None, no_3d: float = 1.0
                 ) -> tuple[np.ndarray, np.ndarray]:
+    """n projected-mocap pairs; with ``residuals``, all but a share ``no_3d`` get a
+    detector 3D (truth + a measured residual)."""
     idx = rng.integers(0, frames.shape[0], n)
     pairs = make_pairs(frames[idx], rng, noise_scale=rng.uniform(*noise_range, n))
-    return with_no_detector_3d(pairs.inputs), pairs.target
+    x = with_no_detector_3d(pairs.inputs)
+    if residuals is not None:
+        given = rng.random(n) >= no_3d
+        if given.any():
+            fake = residuals.apply(pairs.target[given], rng)
+            x[given, :, 5:] = detector_features(fake, (int(given.sum()),))
+    return x, pairs.target
 
 
 def scores(model, inputs: np.ndarray, target: np.ndarray, scale: np.ndarray) -> dict:
@@ -75,6 +87,9 @@ def main(argv=None) -> None:
     p.add_argument("--data", type=Path, required=True, help="folder of rendered shards")
     p.add_argument("--rendered-share", type=float, default=0.75,
                    help="share of each batch from the rendered set, 0..1")
+    p.add_argument("--mocap-no-3d", type=float, default=0.2,
+                   help="share of the projected-mocap pairs given no detector 3D, 0..1 "
+                        "(the others get truth + a measured residual)")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
     p.add_argument("--steps", type=int, default=None, help="stop after this many steps")
     p.add_argument("--batch", type=int, default=256)
@@ -90,6 +105,8 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     if not 0.0 <= a.rendered_share <= 1.0:
         p.error(f"--rendered-share {a.rendered_share}: must be within 0..1")
+    if not 0.0 <= a.mocap_no_3d <= 1.0:
+        p.error(f"--mocap-no-3d {a.mocap_no_3d}: must be within 0..1")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
@@ -108,6 +125,7 @@ def main(argv=None) -> None:
     train_r = load_rendered(a.data, "train")
     val_r = load_rendered(a.data, "val")
     use_mocap = a.rendered_share < 1.0      # a rendered-only run needs no motion capture
+    residuals = DetectorResiduals(train_r) if use_mocap and a.mocap_no_3d < 1.0 else None
     train_frames = frames_of(load_split("train")) if use_mocap else None
     val_m = None
     if use_mocap:
@@ -167,7 +185,8 @@ def main(argv=None) -> None:
         model.load_state_dict(state)
         meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
-                "rendered_share": a.rendered_share, "steps": step, "batch": a.batch,
+                "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
+                "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
                 "init": str(init), "input_features": DETECTOR_FEATURES,
                 "best_rendered_val": history[-1]["rendered_val"],
@@ -187,7 +206,8 @@ def main(argv=None) -> None:
             parts_x.append(x)
             parts_y.append(y)
         if a.batch - n_r:
-            x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5))
+            x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5), residuals,
+                               a.mocap_no_3d)
             parts_x.append(x)
             parts_y.append(y)
         x = np.concatenate(parts_x)
