@@ -46,6 +46,11 @@ class FramePose:
     #: the detector's own 3D (J, 3) metres, app axes, pelvis at the origin (BlazePose's
     #: world landmarks), which the lifter takes as evidence; None when not known
     detector_3d: np.ndarray | None = field(default=None, compare=False)
+    #: the performer's hands (left, right), MediaPipe's 21 landmarks each (core/hand.py);
+    #: a hand not seen is NaN; None when hands were not tracked
+    hands_2d: np.ndarray | None = field(default=None, compare=False)   # (2, 21, 2) pixels
+    hands_3d: np.ndarray | None = field(default=None, compare=False)   # (2, 21, 3) metres,
+                                                # app axes, each hand's wrist at the origin
 
     @property
     def has_person(self) -> bool:
@@ -53,7 +58,8 @@ class FramePose:
 
     def __post_init__(self):
         for name, shape in (("keypoints_2d", (NUM_JOINTS, 2)), ("visibility", (NUM_JOINTS,)),
-                            ("joints_3d", (NUM_JOINTS, 3)), ("detector_3d", (NUM_JOINTS, 3))):
+                            ("joints_3d", (NUM_JOINTS, 3)), ("detector_3d", (NUM_JOINTS, 3)),
+                            ("hands_2d", (2, 21, 2)), ("hands_3d", (2, 21, 3))):
             value = getattr(self, name)
             if value is not None and value.shape != shape:
                 raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
@@ -72,6 +78,16 @@ class PoseSequence:
     image_size: tuple[int, int]
     root_positions: np.ndarray | None = None  # (T, 3) metres, world pelvis
     detector_3d: np.ndarray | None = None     # (T, J, 3) the detector's own 3D (FramePose)
+    hands_2d: np.ndarray | None = None        # (T, 2, 21, 2) pixels (FramePose), NaN: unseen
+    hands_3d: np.ndarray | None = None        # (T, 2, 21, 3) metres, app axes, wrist-relative
+    #: (T, 2, 5, 4) radians: finger angles (core/hand.py) after limits, smoothing and the
+    #: neutral hold (pipeline/fingers.py); None when not made
+    finger_angles: np.ndarray | None = None
+
+    @property
+    def has_hands(self) -> bool:
+        """Whether the take tracked hands and saw one at least once."""
+        return self.hands_3d is not None and bool(np.isfinite(self.hands_3d).any())
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -86,7 +102,9 @@ class PoseSequence:
         valid = np.zeros(t, bool)
         roots = np.full((t, 3), np.nan)
         det3 = np.full((t, NUM_JOINTS, 3), np.nan)
-        have_root = have_det3 = False
+        hands_2d = np.full((t, 2, 21, 2), np.nan)
+        hands_3d = np.full((t, 2, 21, 3), np.nan)
+        have_root = have_det3 = have_hands = False
         for i, f in enumerate(frames):
             if f.has_person:
                 valid[i] = True
@@ -101,7 +119,13 @@ class PoseSequence:
                 if f.detector_3d is not None:
                     det3[i] = f.detector_3d
                     have_det3 = True
+            if f.hands_3d is not None:
+                hands_3d[i] = f.hands_3d
+                if f.hands_2d is not None:
+                    hands_2d[i] = f.hands_2d
+                have_hands = True
         size = frames[0].image_size if frames else (0, 0)
         return cls(np.array([f.timestamp for f in frames], float), nan3, nan2, vis, valid,
                    float(fps), size, roots if have_root else None,
-                   det3 if have_det3 else None)
+                   det3 if have_det3 else None, hands_2d if have_hands else None,
+                   hands_3d if have_hands else None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..core.pose import FramePose
+from ..core.pose import FramePose, camera_to_app
 from ..detect.base import PersonDetector
 
 
@@ -18,6 +18,7 @@ class EstimatorConfig:
     keep_heatmaps: bool = False     # keep the lifter's marginal heatmaps (GUI)
     flip_average: bool | None = None  # lift the mirror image too and average (None: the
                                       # lifter's default, ``lift.inference.FLIP_AVERAGE``)
+    hands: bool = False             # track both hands (detect/hands.py) for the fingers
 
 
 #: Live capture lifts in one pass: flip averaging doubles the lifter's cost (~0.7 ms a
@@ -76,6 +77,10 @@ class PoseEstimator:
         self.detector = detector if detector is not None else make_detector(config.detector)
         self.lifter = (lifter if lifter is not None
                        else load_lifter(config.lifter, config.flip_average))
+        self.hands = make_hand_tracker() if config.hands else None
+        #: which hands to look for on the next frame (live may run them at a lower rate)
+        self.hand_sides: tuple[str, ...] = ("left", "right")
+        self.last_hands = None      # the hand tracker's last HandsResult (GUI drawing)
 
     @property
     def uses_lifter(self) -> bool:
@@ -84,6 +89,11 @@ class PoseEstimator:
     def estimate(self, image: np.ndarray, index: int, timestamp: float) -> FramePose:
         h, w = image.shape[:2]
         det = self.detector.detect(image, timestamp)
+        hands_2d = hands_3d = None
+        if self.hands is not None:
+            self.last_hands = self.hands.track(image, det, self.hand_sides)
+            if det is not None:
+                hands_2d, hands_3d = hand_arrays(self.last_hands)
         if det is None:
             return FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
@@ -100,10 +110,33 @@ class PoseEstimator:
             return FramePose(index, timestamp, (w, h))
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
                          visibility=vis, joints_3d=joints, heatmaps=heatmaps,
-                         detector_3d=world if np.isfinite(world).all() else None)
+                         detector_3d=world if np.isfinite(world).all() else None,
+                         hands_2d=hands_2d, hands_3d=hands_3d)
 
     def reset(self) -> None:
         self.detector.reset()
+        if self.hands is not None:
+            self.hands.reset()
 
     def close(self) -> None:
         self.detector.close()
+        if self.hands is not None:
+            self.hands.close()
+
+
+def make_hand_tracker():
+    from ..detect.hands import HandTracker  # noqa: PLC0415  (three more models: when asked)
+    return HandTracker()
+
+
+def hand_arrays(result) -> tuple[np.ndarray, np.ndarray]:
+    """(2, 21, 2) pixels and (2, 21, 3) metres (app axes, wrist at the origin) of a
+    HandsResult, left then right; NaN for a hand not seen."""
+    pts = np.full((2, 21, 2), np.nan)
+    world = np.full((2, 21, 3), np.nan)
+    for k, hand in enumerate((result.left, result.right)):
+        if hand is not None:
+            pts[k] = hand.landmarks_2d
+            w = camera_to_app(hand.world_landmarks)
+            world[k] = w - w[0]
+    return pts, world

@@ -3,7 +3,8 @@
 1. temporal refiner (TP-Net; bidirectional offline, causal live),
 2. skeleton fitting (constant bone lengths, directions kept),
 3. root trajectory (metric pelvis track, ground levelled at Y = 0),
-4. foot contact (detect spans, pin feet with a two-bone leg IK).
+4. foot contact (detect spans, pin feet with a two-bone leg IK),
+5. fingers (angles from the hands, limits, smoothing, relaxed hold; pipeline/fingers.py).
 
 ``refine_sequence`` runs them over a whole take and keeps every stage's output, the raw
 per-frame poses first. ``LiveRefiner`` is the causal, frame-at-a-time twin for live
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..core.pose import PoseSequence
 from ..core.skeleton import NUM_JOINTS
+from .fingers import FingerOptions, add_finger_angles
 from .fitting import FittingOptions, apply_bone_lengths, estimate_bone_lengths, fit_skeleton
 from .foot_contact import ContactOptions, detect_contacts, pin_feet
 from .root_trajectory import WEBCAM_HFOV_DEG, RootOptions, root_trajectory
@@ -35,6 +37,8 @@ class RefineOptions:
     fitting: FittingOptions = field(default_factory=FittingOptions)
     root: RootOptions | None = None       # None: defaults with ``hfov_deg``
     contact: ContactOptions | None = None  # None: defaults with mode ``foot_contact``
+    fingers: bool = True                  # stage 5: finger angles, when the take has hands
+    finger: FingerOptions = field(default_factory=FingerOptions)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
         joints = pinned - (roots[:, None, :] if roots is not None else 0.0)
         current = replace(current, joints_3d=joints)
         stages["contact"] = current
+
+    if options.fingers and current.hands_3d is not None:
+        current = add_finger_angles(current, options.finger)
+        stages["fingers"] = current
 
     return RefinedResult(seq, current, stages, contacts, lengths, options, rotation)
 

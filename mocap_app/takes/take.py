@@ -118,6 +118,10 @@ class TakeWriter:
                 rec["root"] = _round(pose.root_position, 5)
             if pose.detector_3d is not None:
                 rec["w3"] = _round(pose.detector_3d, 4)
+            if pose.hands_3d is not None:       # left, right; null where a hand is unseen
+                rec["h3"] = _round(pose.hands_3d, 4)
+                if pose.hands_2d is not None:
+                    rec["h2"] = _round(pose.hands_2d, 2)
         line = json.dumps(rec, separators=(",", ":")) + "\n"
         try:
             self._fh.write(line)
@@ -179,6 +183,9 @@ def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None =
             arrays[prefix + "root_positions"] = seq.root_positions
         if seq.detector_3d is not None:
             arrays[prefix + "detector_3d"] = seq.detector_3d
+        for name in ("hands_2d", "hands_3d", "finger_angles"):
+            if getattr(seq, name) is not None:
+                arrays[prefix + name] = getattr(seq, name)
     arrays["fps"] = np.array(raw.fps)
     arrays["image_size"] = np.array(raw.image_size)
     tmp = path.with_name(path.name + ".part.npz")
@@ -196,10 +203,12 @@ def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
             return None
         roots = z[prefix + "root_positions"] if prefix + "root_positions" in z else None
         det3 = z[prefix + "detector_3d"] if prefix + "detector_3d" in z else None
+        hands = {n: z[prefix + n] for n in ("hands_2d", "hands_3d", "finger_angles")
+                 if prefix + n in z}          # takes before hands have none of these
         return PoseSequence(z[prefix + "timestamps"], z[prefix + "joints_3d"],
                             z[prefix + "keypoints_2d"], z[prefix + "visibility"],
                             z[prefix + "valid"].astype(bool), float(z["fps"]),
-                            tuple(int(v) for v in z["image_size"]), roots, det3)
+                            tuple(int(v) for v in z["image_size"]), roots, det3, **hands)
 
 
 def _sequence_from_jsonl(path: Path, fps: float, image_size: tuple[int, int]) -> PoseSequence:
@@ -225,9 +234,12 @@ def _frame_from_record(rec: dict, image_size) -> FramePose:
     root = _arr(rec["root"], (3,)) if rec.get("root") else None
     box = _arr(rec["box"], (4,)) if rec.get("box") else None
     det3 = _arr(rec["w3"], (NUM_JOINTS, 3)) if rec.get("w3") else None
+    h3 = _arr(rec["h3"], (2, 21, 3)) if rec.get("h3") else None
+    h2 = _arr(rec["h2"], (2, 21, 2)) if rec.get("h2") and h3 is not None else None
     return FramePose(int(rec["i"]), float(rec["t"]), size, box,
                      _arr(rec["kp"], (NUM_JOINTS, 2)), _arr(rec["vis"], (NUM_JOINTS,)),
-                     _arr(rec["j3"], (NUM_JOINTS, 3)), root, detector_3d=det3)
+                     _arr(rec["j3"], (NUM_JOINTS, 3)), root, detector_3d=det3,
+                     hands_2d=h2, hands_3d=h3)
 
 
 def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequence, dict]:

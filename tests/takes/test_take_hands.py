@@ -1,0 +1,55 @@
+"""Hands in takes: kept through the stream (frames.jsonl) and poses.npz; takes made
+before hands load with None."""
+import dataclasses
+
+import numpy as np
+
+from mocap_app.core.pose import FramePose, PoseSequence
+from mocap_app.core.skeleton import NUM_JOINTS
+from mocap_app.pipeline.fingers import add_finger_angles
+from mocap_app.takes import TakeWriter, load_take
+
+
+def _pose(i, hands=True):
+    j = np.full((NUM_JOINTS, 3), 0.01 * i)
+    j[0] = 0
+    p = FramePose(i, i / 30, (640, 480), np.array([1.0, 2, 300, 400]),
+                  np.full((NUM_JOINTS, 2), 100.0 + i), np.full(NUM_JOINTS, 0.9), j)
+    if not hands:
+        return p
+    h3 = np.arange(2 * 21 * 3, dtype=float).reshape(2, 21, 3) * 1e-3 + 0.01 * i
+    h2 = np.arange(2 * 21 * 2, dtype=float).reshape(2, 21, 2) + i
+    if i == 2:
+        h3[1] = np.nan            # the right hand not seen
+        h2[1] = np.nan
+    return dataclasses.replace(p, hands_2d=h2, hands_3d=h3)
+
+
+def test_hands_round_trip_through_the_stream_and_poses_npz(tmp_path):
+    w = TakeWriter(tmp_path / "t", fps=30, image_size=(640, 480))
+    for i in range(4):
+        w.append(_pose(i))
+    seq, meta = load_take(tmp_path / "t")          # the stream alone (before close)
+    assert meta["status"] == "recovered"
+    np.testing.assert_allclose(seq.hands_3d[3], _pose(3).hands_3d, atol=1e-4)
+    np.testing.assert_allclose(seq.hands_2d[1], _pose(1).hands_2d, atol=1e-2)
+    assert np.isnan(seq.hands_3d[2, 1]).all() and np.isfinite(seq.hands_3d[2, 0]).all()
+    raw = PoseSequence.from_frames([_pose(i) for i in range(4)], 30)
+    refined = add_finger_angles(raw)
+    assert refined.finger_angles.shape == (4, 2, 5, 4)
+    w.close(refined=refined)
+    got, _ = load_take(tmp_path / "t", which="refined")
+    np.testing.assert_allclose(got.finger_angles, refined.finger_angles)
+    np.testing.assert_allclose(got.hands_3d[3], _pose(3).hands_3d, atol=1e-4)
+    assert load_take(tmp_path / "t", which="raw")[0].finger_angles is None
+
+
+def test_takes_without_hands_load_as_before(tmp_path):
+    w = TakeWriter(tmp_path / "old", fps=30, image_size=(640, 480))
+    for i in range(3):
+        w.append(_pose(i, hands=False))
+    w.close()
+    seq, _ = load_take(tmp_path / "old")
+    assert seq.hands_3d is None and seq.hands_2d is None and seq.finger_angles is None
+    assert not seq.has_hands
+    assert add_finger_angles(seq) is seq
