@@ -1,5 +1,5 @@
 """The live flow of the main window: cameras, start and stop, recording takes,
-click-to-track, the camera-lost path, and drawing the newest live result with its
+streaming the live poses out (the live link), click-to-track, the camera-lost path, and drawing the newest live result with its
 status-bar figures. A mixin of ``MainWindow``."""
 from __future__ import annotations
 
@@ -81,6 +81,48 @@ class LiveFlow:
             job.request_recording(None)
         self.source_panel.set_recording(on)
 
+    def toggle_streaming(self, on: bool | None = None) -> bool:
+        """Start or stop the live link (Stream beside Record). Where it sends comes from
+        the target chosen beside the button and the settings ``link/port_blender``,
+        ``link/port_vmc``, ``link/host`` and ``link/allow_remote`` (loopback unless opted
+        in); a bad setting is refused with a message naming what is allowed."""
+        if self.live_runner is None:
+            self.source_panel.set_streaming(False)
+            return False
+        on = (self.streamer is None) if on is None else on
+        if on and self.streamer is None:
+            from ..link import LiveStreamer, StreamSettings
+            target = self.source_panel.stream_target.currentData()
+            try:
+                settings = StreamSettings(
+                    target, self.settings.get(f"link/port_{target}", None),
+                    str(self.settings.get("link/host", "127.0.0.1")),
+                    self.settings.get("link/allow_remote", False, bool))
+                streamer = LiveStreamer(settings)
+            except (ValueError, OSError) as exc:
+                self.source_panel.set_streaming(False)
+                self.show_error("Cannot stream", f"The live link was not started: {exc}.")
+                return False
+            if settings.warning:
+                self.show_error("Streaming off this computer", settings.warning)
+            self.streamer = streamer
+            self.live_runner.job.set_streamer(streamer)
+            host, port = settings.address
+            self.source_panel.set_streaming(True)
+            self.source_panel.show_streaming(f"→ {host}:{port}")
+        elif not on:
+            self._stop_streaming()
+        return self.streamer is not None
+
+    def _stop_streaming(self) -> None:
+        if self.live_runner is not None:
+            self.live_runner.job.set_streamer(None)
+        streamer, self.streamer = self.streamer, None
+        if streamer is not None:
+            streamer.close()
+            self.last_stream_stats = streamer.stats
+        self.source_panel.set_streaming(False)
+
     def _subject_clicked(self, x: float, y: float) -> None:
         if self.live_runner is None:
             return
@@ -111,6 +153,7 @@ class LiveFlow:
             self.show_error("Recording stopped", msg[1])
 
     def _live_finish(self) -> None:
+        self._stop_streaming()
         if self.live_runner is not None:
             self.live_runner.shutdown()
             self.live_runner = None
@@ -164,6 +207,12 @@ class LiveFlow:
             self.latency_label.setText(f"latency {st.latency_ms:.0f} ms")
             self.dropped_label.setText(f"dropped {st.dropped}")
             self.device_label.setText(f"device {st.device}")
+            if self.streamer is not None:
+                ss = self.streamer.stats
+                host, port = self.streamer.settings.address
+                self.source_panel.show_streaming(
+                    f"→ {port}: {ss.sent} sent, {ss.dropped + ss.superseded} dropped, "
+                    f"{ss.late} late")
             if self.recording_folder is not None:
                 self.source_panel.show_recording(
                     time.monotonic() - self._recording_started, st.recording_frames,

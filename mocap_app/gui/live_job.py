@@ -104,8 +104,14 @@ class LiveJob(Job):
         self._rec_request: list = []
         self._times: list[float] = []
         self._recording_folder: Path | None = None
+        self._streamer = None        # link.LiveStreamer while the Stream toggle is on
 
     # -- called from the GUI thread --
+    def set_streamer(self, streamer) -> None:
+        """Stream every live pose from now on (a ``link.LiveStreamer``), or stop (None).
+        The streamer only takes the pose over on this job's thread; it sends on its own."""
+        self._streamer = streamer
+
     def request_recording(self, folder: Path | None, parameters: dict | None = None) -> None:
         """Start (folder) or stop (None) recording; done by the worker between frames."""
         with self._lock:
@@ -206,6 +212,9 @@ class LiveJob(Job):
         self.status.people = tuple(boxes)
 
     def _on_result(self, result) -> None:
+        streamer = self._streamer
+        if streamer is not None:        # first: the pose leaves as soon as it exists
+            streamer.send_result(result)
         session = self.session
         self.results.put(result)
         now = time.monotonic()

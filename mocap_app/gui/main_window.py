@@ -70,6 +70,8 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
         self.last_live_result = None
         self.recording_folder: Path | None = None
         self._recording_started = 0.0
+        self.streamer = None              # link.LiveStreamer while streaming live poses
+        self.last_stream_stats = None     # its SenderStats once stopped
         self.playback = None              # (folder, seq, raw, meta, reader)
         self.frames_drawn = 0
 
@@ -116,6 +118,7 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
         sp.refresh_requested.connect(self.refresh_cameras)
         sp.live_toggled.connect(lambda on: self.start_live() if on else self.stop_live())
         sp.record_toggled.connect(lambda on: self.toggle_recording(on))
+        sp.stream_toggled.connect(lambda on: self.toggle_streaming(on))
         tl = self.take_list
         tl.take_opened.connect(self.open_take)
         tl.export_requested.connect(self.export_take)
@@ -177,6 +180,7 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
     # ------------------------------------------------------------------ closing
     def shutdown_workers(self) -> None:
         """Stop every job (set its event), then quit and wait for its thread."""
+        self._stop_streaming()
         runners = [r for r in (self.import_runner, self.live_runner, self.heatmap_runner)
                    if r is not None] + self.other_runners
         for r in runners:

@@ -1,5 +1,6 @@
 """Where frames come from: the webcams that exist (with what each delivers), live
-start/stop, recording (button and Space), and opening a video file."""
+start/stop, recording (button and Space), streaming the live poses out (the live link:
+Blender add-on or VMC), and opening a video file."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -27,6 +28,7 @@ class SourcePanel(QWidget):
     refresh_requested = Signal()
     live_toggled = Signal(bool)         # start (True) / stop (False)
     record_toggled = Signal(bool)
+    stream_toggled = Signal(bool)       # live link on (True) / off (False)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -42,6 +44,18 @@ class SourcePanel(QWidget):
         self.record_button.setEnabled(False)
         self.record_button.setToolTip("start/stop recording a take (Space)")
         self.record_label = QLabel("not recording")
+        self.stream_button = QPushButton("⇄ Stream")
+        self.stream_button.setCheckable(True)
+        self.stream_button.setEnabled(False)
+        self.stream_button.setToolTip("send each live pose as it is made to the Blender "
+                                      "add-on (mocap blender-addon) or a VMC receiver on "
+                                      "this computer")
+        self.stream_target = QComboBox()
+        self.stream_target.addItem("to Blender", "blender")
+        self.stream_target.addItem("to VMC", "vmc")
+        self.stream_target.setToolTip("the receiver: the Mocap Link add-on in Blender, or "
+                                      "any VMC protocol receiver")
+        self.stream_label = QLabel("not streaming")
         self.open_button = QPushButton("Open video…")
         cams = QHBoxLayout()
         cams.addWidget(self.cameras, 1)
@@ -50,8 +64,15 @@ class SourcePanel(QWidget):
         lv = QVBoxLayout(live)
         lv.addLayout(cams)
         lv.addWidget(self.live_button)
-        lv.addWidget(self.record_button)
+        take_row = QHBoxLayout()
+        take_row.addWidget(self.record_button, 1)
+        take_row.addWidget(self.stream_button, 1)
+        lv.addLayout(take_row)
         lv.addWidget(self.record_label)
+        stream_row = QHBoxLayout()
+        stream_row.addWidget(self.stream_target, 1)
+        stream_row.addWidget(self.stream_label, 2)
+        lv.addLayout(stream_row)
         files = QGroupBox("Video file")
         fv = QVBoxLayout(files)
         fv.addWidget(self.open_button)
@@ -65,6 +86,7 @@ class SourcePanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.live_button.toggled.connect(self.live_toggled)
         self.record_button.toggled.connect(self.record_toggled)
+        self.stream_button.toggled.connect(self.stream_toggled)
 
     def set_cameras(self, cameras: list, last_device: int | None = None) -> None:
         self.cameras.clear()
@@ -88,8 +110,10 @@ class SourcePanel(QWidget):
         self.live_button.setText("Stop camera" if on else "Start camera")
         self.live_button.blockSignals(False)
         self.record_button.setEnabled(on)
+        self.stream_button.setEnabled(on)
         if not on:
             self.set_recording(False)
+            self.set_streaming(False)
 
     def set_recording(self, on: bool) -> None:
         self.record_button.blockSignals(True)
@@ -103,3 +127,15 @@ class SourcePanel(QWidget):
     def show_recording(self, elapsed: float, frames: int, dropped: int) -> None:
         m, s = divmod(int(elapsed), 60)
         self.record_label.setText(f"REC {m:02d}:{s:02d}  {frames} frames, {dropped} dropped")
+
+    def set_streaming(self, on: bool) -> None:
+        self.stream_button.blockSignals(True)
+        self.stream_button.setChecked(on)
+        self.stream_button.setText("■ Stop stream" if on else "⇄ Stream")
+        self.stream_button.blockSignals(False)
+        self.stream_target.setEnabled(not on)
+        if not on:
+            self.stream_label.setText("not streaming")
+
+    def show_streaming(self, text: str) -> None:
+        self.stream_label.setText(text)

@@ -17,16 +17,17 @@ from .blender_addon.wire import encode_pose
 from .frames import LinkFrame
 from .settings import StreamSettings
 
-#: a pose that reaches the sender more than this long after its frame was captured is
-#: counted late (it is still sent: it is the newest there is)
-LATE_AFTER_S = 0.1
+#: a pose sent more than this long after the pipeline made it is counted late (it is
+#: still sent: it is the newest there is). The pipeline's own latency (capture -> pose)
+#: is not the link's: the GUI's status bar shows it.
+LATE_AFTER_S = 0.05
 
 
 @dataclass
 class SenderStats:
     sent: int = 0        # datagrams handed to the network
     dropped: int = 0     # poses not sent: the socket refused them (buffer full, no route)
-    late: int = 0        # poses sent more than LATE_AFTER_S after capture
+    late: int = 0        # poses sent more than LATE_AFTER_S after they were made
     stale: int = 0       # poses not sent: older than one already sent (out of order)
     superseded: int = 0  # live poses replaced by a newer one before the sender took them
     last_error: str = ""
@@ -34,7 +35,8 @@ class SenderStats:
     def summary(self) -> str:
         return (f"{self.sent} poses sent, {self.dropped} dropped by the socket, "
                 f"{self.superseded} replaced by a newer pose, {self.late} late "
-                f"(> {LATE_AFTER_S * 1000:.0f} ms after capture), {self.stale} out of order")
+                f"(> {LATE_AFTER_S * 1000:.0f} ms after the pose was made), {self.stale} "
+                f"out of order")
 
 
 def quaternions(rotations) -> "list[tuple[float, float, float, float]]":
@@ -78,7 +80,7 @@ class LinkSender:
         self._last_timestamp: float | None = None
 
     def send(self, frame: LinkFrame, age: float = 0.0) -> bool:
-        """Send one pose (``age``: seconds since its frame was captured). False when it
+        """Send one pose (``age``: seconds since the pipeline made it). False when it
         was not sent (counted)."""
         if self._last_timestamp is not None and frame.timestamp <= self._last_timestamp:
             self.stats.stale += 1

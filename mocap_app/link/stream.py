@@ -46,14 +46,12 @@ class LiveStreamer:
         """Hand one live result over (never blocks on the network)."""
         pose = result.pose
         joints = result.refined_joints if result.refined_joints is not None else pose.joints_3d
-        self.submit(joints, pose.timestamp, pose.root_position,
-                    time.monotonic() - float(result.latency))
+        self.submit(joints, pose.timestamp, pose.root_position)
 
-    def submit(self, joints, timestamp: float, root=None, captured_at: float | None = None
-               ) -> None:
-        now = time.monotonic()
-        item = (joints, float(timestamp), root, now if captured_at is None else captured_at,
-                now)
+    def submit(self, joints, timestamp: float, root=None) -> None:
+        """Hand one pose over: joints (J, 3) metres, its capture time, the pelvis's world
+        position or None."""
+        item = (joints, float(timestamp), root, time.monotonic())
         with self._cond:
             if self._item is not None:
                 self.sender.stats.superseded += 1
@@ -68,7 +66,7 @@ class LiveStreamer:
                 if self._item is None:      # closed and nothing left
                     return
                 item, self._item = self._item, None
-            joints, timestamp, root, captured_at, handed = item
+            joints, timestamp, root, handed = item
             try:
                 frame = self.retargeter.frame(joints, timestamp, root)
             except Exception as exc:        # noqa: BLE001 - a bad pose must not stop the link
@@ -77,7 +75,7 @@ class LiveStreamer:
             if frame is None:
                 self.no_person += 1
                 continue
-            self.sender.send(frame, age=time.monotonic() - captured_at)
+            self.sender.send(frame, age=time.monotonic() - handed)
             self.send_seconds.append(time.monotonic() - handed)
             del self.send_seconds[:-1000]
 

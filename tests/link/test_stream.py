@@ -171,3 +171,16 @@ def test_mocap_blender_addon_writes_an_installable_zip(tmp_path):
         ("1.0.0", "mocap_link", "add-on", "4.2.0")
     assert "network" in m["permissions"]
     assert "bl_info" in init and "def register" in init
+
+
+def test_a_pose_sent_long_after_it_was_made_is_counted_late():
+    from mocap_app.link import LinkSender
+    from mocap_app.link.sender import LATE_AFTER_S
+    frames = take_frames(puppet_sequence(3, fps=30.0))
+    tx = LinkSender(StreamSettings(port=_free_port()))
+    try:
+        assert tx.send(frames[0], age=LATE_AFTER_S / 2)
+        assert tx.send(frames[1], age=LATE_AFTER_S * 2)       # still sent: the newest
+        assert (tx.stats.sent, tx.stats.late) == (2, 1)
+    finally:
+        tx.close()
