@@ -13,7 +13,9 @@ bench/bench_link.py.
 4. Writes the result JSON: the receiver's counters and status, the live armature's bone
    heads after the stream, the recorded action's range and heads on ``frames``, the
    reference's heads there, the heads of an A-posed armature with Rigify names posed by
-   the last packet, the latencies (sent -> armature updated) and the longest tick.
+   the last packet, the latencies (sent -> armature updated) and the longest tick; then
+   whether Start refused a non-loopback address without the opt-in, and whether the same
+   zip installs and enables as a legacy add-on.
 """
 from __future__ import annotations
 
@@ -112,6 +114,7 @@ def main(argv: list[str]) -> int:
     ui.tick()                        # the figures of the panel, refreshed
     out = {"stats": receiver.stats.as_dict(), "status": s.status, "fps": s.fps,
            "bones_mapped": s.bones_mapped, "latencies": list(ui.STATE.latencies),
+           "apply_seconds": list(ui.STATE.apply_seconds),
            "longest_tick": longest_tick, "live_heads": heads(bpy, live)}
     last = receiver.last_packet
     ui.stop(scene)
@@ -134,6 +137,22 @@ def main(argv: list[str]) -> int:
         out["aposed_heads"] = heads(bpy, aposed)
         out["aposed_mapped"] = len(rig.mapping)
         out["last_seq"] = last.seq
+
+    # the Start button refuses another interface without the opt-in, saying why
+    s.host, s.allow_remote = "10.1.2.3", False
+    try:
+        bpy.ops.mocap_link.start()
+        out["refused"] = None
+    except RuntimeError as exc:         # the operator's error report
+        out["refused"] = str(exc)
+    out["listening_after_refusal"] = ui.STATE.receiver is not None
+    # the same zip installs as a legacy add-on too
+    import addon_utils
+    addon_utils.disable("bl_ext.user_default.mocap_link")
+    bpy.ops.preferences.addon_install(filepath=req["zip"])
+    bpy.ops.preferences.addon_enable(module="mocap_link")
+    out["legacy_enabled"] = ("mocap_link" in bpy.context.preferences.addons
+                             and hasattr(bpy.types.Scene, "mocap_link"))
     Path(req["result"]).write_text(json.dumps(out))
     return 0
 

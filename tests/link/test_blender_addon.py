@@ -7,7 +7,9 @@ loopback at its frame rate with bad datagrams among the poses, and
 - the recorded action spans exactly the take's frames at the scene's frame rate;
 - every bad datagram is dropped and counted by its kind, none stops the receiver;
 - the last pose retargeted onto an A-posed armature with Rigify names, 10 % larger,
-  puts every bone where ours is (scaled by 1.1): the user's rest pose, not ours.
+  puts every bone where ours is (scaled by 1.1): the user's rest pose, not ours;
+- Start refuses a non-loopback address without the opt-in; the zip also installs as a
+  legacy add-on.
 """
 from __future__ import annotations
 
@@ -166,3 +168,13 @@ def test_retargeted_onto_an_a_posed_rig_with_rigify_names(streamed):
                                        APOSED_SCALE * np.asarray(ref[n]))).max())
               for n in wire.BONES)
     assert err <= TOL_M * APOSED_SCALE, f"{err * 1000:.3f} mm"
+
+
+def test_start_refuses_another_interface_without_the_opt_in(streamed):
+    r = streamed["result"]
+    assert "10.1.2.3 is not loopback" in r["refused"] and "unauthenticated" in r["refused"]
+    assert r["listening_after_refusal"] is False
+
+
+def test_the_zip_also_installs_as_a_legacy_add_on(streamed):
+    assert streamed["result"]["legacy_enabled"] is True

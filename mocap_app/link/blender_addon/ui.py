@@ -31,7 +31,8 @@ class LinkState:
         self.recorded = 0
         self.last_redraw = 0.0
         self.latencies: list[float] = []     # seconds, sent -> armature posed (newest 1000)
-        self.keep_latencies = False
+        self.apply_seconds: list[float] = []  # seconds to pose and evaluate, per tick
+        self.keep_latencies = False          # set by tests and bench/bench_link.py
 
 
 STATE = LinkState()
@@ -201,6 +202,7 @@ def tick() -> float:
         packets = receiver.poll()
         rig = _rig_for(scene) if packets else None
         if packets and rig is not None:
+            t_apply = time.perf_counter()
             arm = s.armature
             if s.record:
                 for p in packets:
@@ -212,7 +214,8 @@ def tick() -> float:
             if STATE.keep_latencies:
                 bpy.context.view_layer.update()
                 STATE.latencies.append(time.time() - packets[-1].sent)
-                del STATE.latencies[:-1000]
+                STATE.apply_seconds.append(time.perf_counter() - t_apply)
+                del STATE.latencies[:-1000], STATE.apply_seconds[:-1000]
     except Exception as exc:   # noqa: BLE001 - a bad setting must not kill the timer
         s.status = f"error: {exc}"
         return TICK_SECONDS
