@@ -13,7 +13,7 @@ from ..export.options import FORMATS, PRESETS, ROOT_MODES, UNITS, ExportOptions
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    """--format --preset --root --fps --unit --tpose."""
+    """--format --preset --root --fps --unit --tpose --no-fingers."""
     g = parser.add_argument_group("export")
     g.add_argument("--format", choices=FORMATS, default=None,
                    help="animation file format (default: from the output file's "
@@ -29,6 +29,8 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--unit", choices=tuple(UNITS), default="cm",
                    help="BVH length unit (default: %(default)s)")
     g.add_argument("--tpose", action="store_true", help="prepend a T-pose frame")
+    g.add_argument("--no-fingers", action="store_true",
+                   help="leave the finger bones out (a take with hands has them)")
 
 
 def options_from_args(args: argparse.Namespace) -> ExportOptions:
@@ -43,7 +45,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
     return ExportOptions(format=fmt, preset=getattr(args, "preset", "mixamo"),
                          unit=getattr(args, "unit", "cm"), fps=fps,
                          root_motion=getattr(args, "root_motion", "world"),
-                         tpose_frame=bool(getattr(args, "tpose", False)))
+                         tpose_frame=bool(getattr(args, "tpose", False)),
+                         fingers=not getattr(args, "no_fingers", False))
 
 
 def load_take_sequence(path: Path) -> PoseSequence:
@@ -103,6 +106,9 @@ def _export_take(args: argparse.Namespace) -> Path:
         seq = load_take_sequence(take)
     except Exception as exc:  # any unreadable take: one line, no traceback
         raise UserError(f"cannot read take {take}: {exc}", EXIT_INPUT) from None
+    if options.fingers and seq.hands_3d is not None and seq.finger_angles is None:
+        from ..pipeline.fingers import add_finger_angles   # limits, smoothing, hold
+        seq = add_finger_angles(seq)
     try:
         return export_sequence(seq, out, options)
     except ValueError as exc:

@@ -25,6 +25,8 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("-o", "--output", required=True, help="output animation file (.bvh)")
     p.add_argument("--json", help="also write per-frame joints with confidence as JSON")
     p.add_argument("--take-dir", help="also save the result as a take folder")
+    p.add_argument("--hands", action="store_true",
+                   help="track both hands too: finger bones in the export (docs/HANDS.md)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -65,7 +67,8 @@ def cmd_process(args) -> int:
         options = options_from_args(args)
     except ValueError as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
-    config = EstimatorConfig(detector=args.detector, lifter=args.lifter)
+    config = EstimatorConfig(detector=args.detector, lifter=args.lifter,
+                             hands=bool(getattr(args, "hands", False)))
     refine = _make_refine(args)
     cancel = threading.Event()
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet

@@ -194,7 +194,10 @@ def format_bvh(m: BVHMotion, decimals: int = 6) -> str:
     def vec(v: np.ndarray) -> str:
         return " ".join(f"{x:.{decimals}f}" for x in v)
 
+    order: list[int] = []       # the hierarchy's depth-first order: the MOTION columns'
+
     def write(i: int, depth: int) -> None:
+        order.append(i)
         j = m.joints[i]
         pad = "  " * depth
         out.write(f"{pad}{'ROOT' if j.parent < 0 else 'JOINT'} {j.name}\n{pad}{{\n")
@@ -211,7 +214,12 @@ def format_bvh(m: BVHMotion, decimals: int = 6) -> str:
         if j.parent < 0:
             write(i, 0)
     out.write(f"MOTION\nFrames: {m.num_frames}\nFrame Time: {m.frame_time:.8f}\n")
-    for row in m.motion:
+    # joints listed parents-first but not depth-first (bones added after the body's)
+    # have their channels moved to where the hierarchy puts them
+    slices = m.channel_slices()
+    columns = np.concatenate([np.arange(slices[i].start, slices[i].stop) for i in order]
+                             ) if order else np.arange(0)
+    for row in m.motion[:, columns]:
         out.write(" ".join(f"{x:.{decimals}f}" for x in row))
         out.write("\n")
     return out.getvalue()

@@ -17,6 +17,7 @@ class ExportOptions:
     fps: float | None = None     # None: the take's real rate; otherwise resample to this
     root_motion: str = "world"   # "world" | "inplace" (no horizontal travel) | "ground"
     tpose_frame: bool = False    # prepend a T-pose frame (frame 0 = rest pose)
+    fingers: bool = True         # finger bones, when the take has hands (False: leave out)
 
     def __post_init__(self):
         for name, value, allowed in (("format", self.format, FORMATS),
@@ -26,6 +27,8 @@ class ExportOptions:
             if value not in allowed:
                 raise ValueError(f"unknown export {name} {value!r}; choose one of "
                                  f"{', '.join(allowed)}")
+        if not isinstance(self.fingers, bool):
+            raise ValueError(f"export fingers must be True or False, got {self.fingers!r}")
         if self.fps is not None and not (self.fps > 0):
             raise ValueError(f"export fps must be positive, got {self.fps}")
 

@@ -33,6 +33,18 @@ for _side, _ue, _rg in (("Left", "l", "L"), ("Right", "r", "R")):
         _TABLE[_side + _mixamo] = (f"{_unreal}_{_ue}", f"{_rigify}.{_rg}")
 
 
+# Finger bones (export/fingers.py): Mixamo's LeftHandIndex1..4; the UE5 mannequin's
+# index_01_l..index_03_l and its index_04_leaf_l tip; Rigify's f_index.01.L..03.L
+# (thumb.01.L..03.L) and, for the tip bone Rigify does not have, f_index.tip.L.
+for _side, _ue, _rg in (("Left", "l", "L"), ("Right", "r", "R")):
+    for _finger in ("thumb", "index", "middle", "ring", "pinky"):
+        _rig = "thumb" if _finger == "thumb" else "f_" + _finger
+        for _k in range(1, 5):
+            _TABLE[f"{_side}Hand{_finger.capitalize()}{_k}"] = (
+                f"{_finger}_{_k:02d}_{_ue}" if _k < 4 else f"{_finger}_04_leaf_{_ue}",
+                f"{_rig}.{_k:02d}.{_rg}" if _k < 4 else f"{_rig}.tip.{_rg}")
+
+
 def bone_name(canonical: str, preset: str) -> str:
     """The name of a rig bone (given by its Mixamo name) in a naming preset."""
     if preset == "mixamo":

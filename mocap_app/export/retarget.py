@@ -32,6 +32,7 @@ import numpy as np
 from ..core.pose import PoseSequence
 from ..core.rotations import frame_from_axes, matrix_to_euler, normalize, rotation_between
 from ..core.skeleton import J, NUM_JOINTS
+from .fingers import finger_rig, finger_world_rotations
 from .options import ExportOptions
 from .presets import bone_name
 
@@ -118,6 +119,21 @@ def take_frame_rate(seq: PoseSequence) -> float:
     return float(measured)
 
 
+def output_times(seq: PoseSequence, fps: float | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """The times the exported frames sample the take at: (query, grid, fps, on_grid).
+    See ``resample_joints``."""
+    ts = np.asarray(seq.timestamps, float)
+    out_fps = float(fps) if fps else take_frame_rate(seq)
+    # the grid spans the take to the nearest frame: a live take whose capture clock ran a
+    # hair fast (31 frames in 0.997 s at 30 fps) keeps its last frame (floor dropped it)
+    n_out = max(1, int(np.rint((ts[-1] - ts[0]) * out_fps)) + 1) if len(ts) > 1 else 1
+    grid = ts[0] + np.arange(n_out) / out_fps
+    on_grid = bool(n_out == len(ts) and len(ts) > 0
+                   and np.all(np.abs(ts - grid) < 0.25 / out_fps))
+    return (ts if on_grid else grid), grid, out_fps, on_grid
+
+
 def resample_joints(seq: PoseSequence, fps: float | None = None
                     ) -> tuple[np.ndarray, np.ndarray | None, float, int]:
     """Joints (T_out, NUM_JOINTS, 3) and roots (T_out, 3) or None on a constant-rate grid.
@@ -132,15 +148,7 @@ def resample_joints(seq: PoseSequence, fps: float | None = None
     if not valid.any():
         raise ValueError("the take has no frame with a person: nothing to export")
     ts = np.asarray(seq.timestamps, float)
-    real = take_frame_rate(seq)
-    out_fps = float(fps) if fps else real
-    # the grid spans the take to the nearest frame: a live take whose capture clock ran a
-    # hair fast (31 frames in 0.997 s at 30 fps) keeps its last frame (floor dropped it)
-    n_out = max(1, int(np.rint((ts[-1] - ts[0]) * out_fps)) + 1) if len(ts) > 1 else 1
-    grid = ts[0] + np.arange(n_out) / out_fps
-    on_grid = (n_out == len(ts) and len(ts) > 0
-               and np.all(np.abs(ts - grid) < 0.25 / out_fps))
-    query = ts if on_grid else grid
+    query, grid, out_fps, on_grid = output_times(seq, fps)
 
     def interp(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
         flat = values.reshape(len(values), -1)
@@ -336,10 +344,10 @@ def world_rotations(rig: Rig, joints: np.ndarray) -> np.ndarray:
     return g
 
 
-def local_rotations(world: np.ndarray) -> np.ndarray:
+def local_rotations(world: np.ndarray, parents: tuple[int, ...] = PARENTS) -> np.ndarray:
     """Per-bone rotation relative to the parent: (T, N, 3, 3)."""
     local = world.copy()
-    for b, parent in enumerate(PARENTS):
+    for b, parent in enumerate(parents):
         if parent >= 0:
             local[:, b] = np.swapaxes(world[:, parent], -1, -2) @ world[:, b]
     return local
@@ -369,12 +377,12 @@ def unwrap_euler(euler: np.ndarray) -> np.ndarray:
 
 
 def forward_kinematics(root_positions: np.ndarray, world: np.ndarray,
-                       offsets: np.ndarray) -> np.ndarray:
+                       offsets: np.ndarray, parents: tuple[int, ...] = PARENTS) -> np.ndarray:
     """World heads (T, N, 3) from the root positions (T, 3), world rotations (T, N, 3, 3)
     and rest offsets (N, 3)."""
     pos = np.zeros(world.shape[:2] + (3,))
     pos[:, 0] = root_positions
-    for b, parent in enumerate(PARENTS):
+    for b, parent in enumerate(parents):
         if parent >= 0:
             pos[:, b] = pos[:, parent] + world[:, parent] @ offsets[b]
     return pos
@@ -417,14 +425,28 @@ def retarget(seq: PoseSequence, options: ExportOptions = ExportOptions()) -> Ret
         root = np.concatenate([tpose_root, root])
         local = np.concatenate([np.broadcast_to(np.eye(3), (1,) + local.shape[1:]), local])
         g = np.concatenate([np.broadcast_to(np.eye(3), (1,) + g.shape[1:]), g])
+    bones, parents = BONES, PARENTS
+    rig_offsets, end_sites = rig.offsets, rig.end_sites
+    if options.fingers and seq.has_hands:
+        query = output_times(seq, options.fps)[0]
+        hands = finger_rig(seq, BONES, rig.offsets, query)
+        angles = hands.angles
+        if options.tpose_frame:     # T-pose rest: fingers straight
+            angles = np.concatenate([np.zeros((1,) + angles.shape[1:]), angles])
+        bones, parents = bones + hands.names, parents + hands.parents
+        rig_offsets = np.concatenate([rig_offsets, hands.offsets])
+        end_sites = np.concatenate([rig.end_sites, hands.end_sites])
+        end_sites[[B["LeftHandMiddle1"], B["RightHandMiddle1"]]] = 0.0   # not leaves now
+        g = finger_world_rotations(g, angles, hands)
+        local = local_rotations(g, parents)
     euler = unwrap_euler(matrix_to_euler(local, "ZXY"))
     scale = options.scale
-    offsets = rig.offsets * scale
+    offsets = rig_offsets * scale
     offsets[0] = 0.0
     root = root * scale
-    positions = forward_kinematics(root, g, offsets)
-    names = tuple(bone_name(n, options.preset) for n in BONES)
-    return Retargeted(names, PARENTS, offsets, rig.end_sites * scale, root, euler, g,
+    positions = forward_kinematics(root, g, offsets, parents)
+    names = tuple(bone_name(n, options.preset) for n in bones)
+    return Retargeted(names, parents, offsets, end_sites * scale, root, euler, g,
                       positions, fps, filled)
 
 
