@@ -1,6 +1,7 @@
 """A fake camera: a video file played at its real frame rate through the same protocol as
 a webcam (frames come when their time comes; nobody waits for the consumer). Used by the
-tests and benchmarks, the only place where the camera is faked."""
+tests and benchmarks, the only place where the camera is faked, and by ``mocap stream
+VIDEO``, which streams a file's poses live as a camera's would be."""
 from __future__ import annotations
 
 import time

@@ -13,7 +13,8 @@ bench/bench_link.py.
 4. Writes the result JSON: the receiver's counters and status, the live armature's bone
    heads after the stream, the recorded action's range and heads on ``frames``, the
    reference's heads there, the heads of an A-posed armature with Rigify names posed by
-   the last packet, the latencies (sent -> armature updated) and the longest tick; then
+   the last packet, the latencies (sent -> armature updated) and the longest tick; what
+   a tick does when the preset matches no bone while poses arrive; then
    whether Start refused a non-loopback address without the opt-in, and whether the same
    zip installs and enables as a legacy add-on.
 """
@@ -117,6 +118,20 @@ def main(argv: list[str]) -> int:
            "apply_seconds": list(ui.STATE.apply_seconds),
            "longest_tick": longest_tick, "live_heads": heads(bpy, live)}
     last = receiver.last_packet
+
+    # a setting that cannot work (no bone has an Unreal name) while poses arrive: the
+    # timer reports it in the status line and keeps running
+    wire = sys.modules["bl_ext.user_default.mocap_link.wire"]
+    s.preset = "UNREAL"
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+        tx.sendto(wire.encode_pose(last.stream_id, last.seq + 1, last.timestamp + 1,
+                                   time.time(), last.root, last.rotations, last.offsets),
+                  ("127.0.0.1", receiver.port))
+    time.sleep(0.05)
+    out["bad_setting_tick"] = ui.tick()
+    out["bad_setting_status"] = s.status
+    s.preset = "MIXAMO"
     ui.stop(scene)
 
     ad = live.animation_data

@@ -170,6 +170,13 @@ def test_retargeted_onto_an_a_posed_rig_with_rigify_names(streamed):
     assert err <= TOL_M * APOSED_SCALE, f"{err * 1000:.3f} mm"
 
 
+def test_a_setting_that_cannot_work_is_reported_and_the_timer_goes_on(streamed):
+    r = streamed["result"]
+    assert r["bad_setting_tick"] == pytest.approx(1 / 120)      # still scheduled
+    assert r["bad_setting_status"].startswith(
+        "error: no bone of 'live' is named as the Unreal preset names them")
+
+
 def test_start_refuses_another_interface_without_the_opt_in(streamed):
     r = streamed["result"]
     assert "10.1.2.3 is not loopback" in r["refused"] and "unauthenticated" in r["refused"]

@@ -184,3 +184,44 @@ def test_a_pose_sent_long_after_it_was_made_is_counted_late():
         assert (tx.stats.sent, tx.stats.late) == (2, 1)
     finally:
         tx.close()
+
+
+def test_mocap_stream_sends_a_videos_live_poses(capsys):
+    """The headless twin of the Stream toggle: the sample clip played as a camera through
+    the real live pipeline, each refined pose sent as it is made."""
+    from mocap_app.core.paths import sample_clip
+    rx = LinkReceiver(_free_port())
+    got = []
+    try:
+        assert main(["stream", str(sample_clip()), "--to", "blender", "--port", str(rx.port),
+                     "--seconds", "3"]) == 0
+        got = _drain(rx, 1000, timeout=0.5)
+    finally:
+        rx.close()
+    out = capsys.readouterr().out
+    assert len(got) >= 5, out
+    assert [p.seq for p in got] == list(range(len(got)))
+    times = [p.timestamp for p in got]
+    assert times == sorted(times) and times[-1] <= 3.5     # capture times of the clip
+    assert f"{len(got)} poses sent, 0 dropped" in out
+
+
+def test_mocap_stream_to_vmc(tmp_path):
+    from pythonosc.dispatcher import Dispatcher
+    from pythonosc.osc_server import BlockingOSCUDPServer
+    take = puppet_sequence(3, fps=30.0)
+    save_sequences(tmp_path / "poses.npz", take)
+    seen = []
+    dispatcher = Dispatcher()
+    dispatcher.map("/VMC/Ext/T", lambda address, t: seen.append(t))
+    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    server.timeout = 5.0
+    t = threading.Thread(target=lambda: [server.handle_request() for _ in range(3)])
+    t.start()
+    try:
+        assert main(["stream", "--take", str(tmp_path / "poses.npz"), "--to", "vmc",
+                     "--port", str(server.server_address[1])]) == 0
+        t.join(timeout=10)
+    finally:
+        server.server_close()
+    np.testing.assert_allclose(seen, [0.0, 1 / 30, 2 / 30], atol=1e-6)

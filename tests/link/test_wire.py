@@ -157,3 +157,73 @@ def test_matrix_quaternion_helpers_agree(frames):
     np.testing.assert_allclose(m @ np.array(a) / np.linalg.norm(a), np.array(b) / np.linalg.norm(b),
                                atol=1e-12)
     np.testing.assert_allclose(m @ m.T, np.eye(3), atol=1e-12)
+
+
+def test_thousands_of_damaged_datagrams_never_raise_and_all_are_counted(frames):
+    """Every datagram is either a pose or counted under one reason; poll never raises."""
+    rng = np.random.default_rng(20)
+    good = _encode(frames[4], seq=1000)
+    rx = LinkReceiver(_free_port())
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sent = 0
+    try:
+        for k in range(1500):
+            d = bytearray(good)
+            kind = k % 5
+            if kind == 0:                                    # flipped bytes anywhere
+                for i in rng.integers(0, len(d), rng.integers(1, 8)):
+                    d[i] ^= int(rng.integers(1, 256))
+            elif kind == 1:                                  # cut anywhere
+                d = d[: rng.integers(0, len(d))]
+            elif kind == 2:                                  # random bytes, random length
+                d = bytearray(rng.integers(0, 256, rng.integers(0, 3000), dtype=np.uint8))
+            elif kind == 3:                                  # header fields scrambled
+                d[4:16] = rng.integers(0, 256, 12, dtype=np.uint8).tobytes()
+            else:                                            # body scrambled, CRC redone
+                d[44:744] = rng.integers(0, 256, 700, dtype=np.uint8).tobytes()
+                d[744:] = struct.pack("<I", zlib.crc32(bytes(d[:744])))
+            tx.sendto(bytes(d), ("127.0.0.1", rx.port))
+            sent += 1
+            if k % 50 == 49:
+                time.sleep(0.01)
+                rx.poll()
+        time.sleep(0.05)
+        rx.poll()
+        st = rx.stats
+        assert st.received == sent
+        assert st.accepted + st.dropped == sent
+        assert st.accepted <= 2              # a scrambled header can still be a pose
+    finally:
+        tx.close()
+        rx.close()
+
+
+def test_a_pose_the_socket_refuses_is_dropped_and_counted(frames):
+    tx = LinkSender(StreamSettings(port=_free_port()))
+
+    class FullBuffer:
+        def sendto(self, data, address):
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        def close(self):
+            pass
+    real, tx.sock = tx.sock, FullBuffer()
+    try:
+        assert not tx.send(frames[0])
+        assert (tx.stats.sent, tx.stats.dropped, tx.seq) == (0, 1, 0)
+        tx.sock = real
+        assert tx.send(frames[0]) and tx.seq == 1    # the next pose goes out as seq 0
+    finally:
+        real.close()
+
+
+def test_a_mapping_file_maps_stream_bones_to_the_users(tmp_path):
+    path = tmp_path / "map.json"
+    path.write_text('{"Hips": "pelvis_jnt", "LeftArm": "arm_L"}')
+    assert rigmap.read_mapping_file(str(path)) == {"Hips": "pelvis_jnt", "LeftArm": "arm_L"}
+    path.write_text('{"Pelvis": "x"}')
+    with pytest.raises(ValueError, match="unknown stream bones Pelvis"):
+        rigmap.read_mapping_file(str(path))
+    path.write_text('["Hips"]')
+    with pytest.raises(ValueError, match="JSON object"):
+        rigmap.read_mapping_file(str(path))

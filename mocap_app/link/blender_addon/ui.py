@@ -86,8 +86,9 @@ def build_rig(arm_obj, settings) -> rigmap.ArmatureRig:
     bones = arm_obj.data.bones
     mapping = rigmap.resolve(names, [b.name for b in bones])
     if not mapping:
-        raise ValueError(f"no bone of {arm_obj.name!r} has a {settings.preset.lower()} "
-                         f"name; choose another preset or a mapping file")
+        raise ValueError(f"no bone of {arm_obj.name!r} is named as the "
+                         f"{settings.preset.title()} preset names them; choose another "
+                         f"preset or a mapping file")
 
     def depth(b):
         d = 0
