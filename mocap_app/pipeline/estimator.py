@@ -2,6 +2,7 @@
 lifter is loaded). Shared by the live and offline pipelines."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +20,19 @@ class EstimatorConfig:
     flip_average: bool | None = None  # lift the mirror image too and average (None: the
                                       # lifter's default, ``lift.inference.FLIP_AVERAGE``)
     hands: bool = False             # track both hands (detect/hands.py) for the fingers
+    hand_rate: str = "every"        # "every": both hands every frame; "alternate": one
+                                    # hand a frame, the other held; "auto": alternate
+                                    # while both would not fit the live frame budget
+
+    def __post_init__(self):
+        if self.hand_rate not in HAND_RATES:
+            raise ValueError(f"unknown hand_rate {self.hand_rate!r}; choose one of "
+                             f"{', '.join(HAND_RATES)}")
+
+
+HAND_RATES = ("every", "alternate", "auto")
+#: The live frame budget "auto" keeps: 30 fps, with a tenth spare for the GUI and capture.
+LIVE_BUDGET_S = 0.9 / 30.0
 
 
 #: Live capture lifts in one pass: flip averaging doubles the lifter's cost (~0.7 ms a
@@ -28,7 +42,10 @@ LIVE_FLIP_AVERAGE = False
 
 
 def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
-    """``config`` for a live session: one lifter pass unless it says otherwise."""
+    """``config`` for a live session: one lifter pass unless it says otherwise, and hands
+    at the rate the frame budget allows ("auto") unless a rate was chosen."""
+    if config.hands and config.hand_rate == "every":
+        config = replace(config, hand_rate="auto")
     if config.flip_average is not None:
         return config
     return replace(config, flip_average=LIVE_FLIP_AVERAGE)
@@ -78,9 +95,10 @@ class PoseEstimator:
         self.lifter = (lifter if lifter is not None
                        else load_lifter(config.lifter, config.flip_average))
         self.hands = make_hand_tracker() if config.hands else None
-        #: which hands to look for on the next frame (live may run them at a lower rate)
-        self.hand_sides: tuple[str, ...] = ("left", "right")
         self.last_hands = None      # the hand tracker's last HandsResult (GUI drawing)
+        self.cost = FrameCost()
+        self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._frames = 0
 
     @property
     def uses_lifter(self) -> bool:
@@ -88,12 +106,23 @@ class PoseEstimator:
 
     def estimate(self, image: np.ndarray, index: int, timestamp: float) -> FramePose:
         h, w = image.shape[:2]
+        t0 = time.perf_counter()
         det = self.detector.detect(image, timestamp)
+        t1 = time.perf_counter()
         hands_2d = hands_3d = None
         if self.hands is not None:
-            self.last_hands = self.hands.track(image, det, self.hand_sides)
+            sides = self._hand_sides()
+            self.last_hands = self.hands.track(image, det, sides)
             if det is not None:
                 hands_2d, hands_3d = hand_arrays(self.last_hands)
+                if len(sides) == 1:
+                    hands_2d, hands_3d = self._hold_other(hands_2d, hands_3d, sides[0], det)
+                self._held = (hands_2d, hands_3d, det.landmarks_2d)
+            else:
+                self._held = None
+            self.cost.add_hands(time.perf_counter() - t1, len(sides))
+        self.cost.add_detector(t1 - t0)
+        self._frames += 1
         if det is None:
             return FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
@@ -122,6 +151,62 @@ class PoseEstimator:
         self.detector.close()
         if self.hands is not None:
             self.hands.close()
+
+
+    # -- hands at a lower rate -------------------------------------------------------
+    @property
+    def hands_alternating(self) -> bool:
+        rate = self.config.hand_rate
+        return rate == "alternate" or (rate == "auto" and self.cost.over_budget())
+
+    def _hand_sides(self) -> tuple[str, ...]:
+        if not self.hands_alternating:
+            return ("left", "right")
+        return ("left",) if self._frames % 2 == 0 else ("right",)
+
+    def _hold_other(self, pts: np.ndarray, world: np.ndarray, looked: str, det):
+        """The hand not looked for this frame: last frame's, its 2D moved with the body's
+        wrist (the 3D is wrist-relative already)."""
+        if self._held is None:
+            return pts, world
+        k = 1 if looked == "left" else 0
+        old_pts, old_world, old_body = self._held
+        wrist = 15 + k                       # BlazePose's left / right wrist
+        pts, world = pts.copy(), world.copy()
+        pts[k] = old_pts[k] + (det.landmarks_2d[wrist] - old_body[wrist])
+        world[k] = old_world[k]
+        return pts, world
+
+
+class FrameCost:
+    """Running per-frame costs (seconds, exponential means) of the detector and of the
+    hands, and the hands' cost per hand looked for: what "auto" decides by and the GUI
+    shows."""
+
+    RATE = 0.05
+
+    def __init__(self):
+        self.detector_s = 0.0
+        self.hands_s = 0.0
+        self.per_hand_s = 0.0
+        self.frames = 0
+
+    def _mean(self, old: float, new: float) -> float:
+        return new if self.frames < 2 else old + self.RATE * (new - old)
+
+    def add_detector(self, seconds: float) -> None:
+        self.frames += 1
+        self.detector_s = self._mean(self.detector_s, seconds)
+
+    def add_hands(self, seconds: float, sides: int) -> None:
+        self.hands_s = self._mean(self.hands_s, seconds)
+        if sides:
+            self.per_hand_s = self._mean(self.per_hand_s, seconds / sides)
+
+    def over_budget(self, budget_s: float = LIVE_BUDGET_S) -> bool:
+        """Whether the detector and both hands every frame would not fit ``budget_s``
+        (decided after 10 frames; the lifter's ~1 ms is inside the spare tenth)."""
+        return self.frames >= 10 and self.detector_s + 2 * self.per_hand_s > budget_s
 
 
 def make_hand_tracker():

@@ -22,6 +22,7 @@ from ..capture.base import CaptureError, Frame, FrameSource
 from ..core.pose import FramePose
 from ..takes import TakeError, TakeWriter
 from .estimator import PoseEstimator
+from .fingers import LiveFingerFilter
 
 
 class LatestFrameSlot:
@@ -64,6 +65,8 @@ class LiveResult:
     latency: float                  # seconds from capture to result
     dropped: int                    # frames dropped so far
     recording: bool
+    finger_angles: np.ndarray | None = None  # (2, 5, 4) radians, causal (pipeline/fingers),
+                                             # when the estimator tracks hands
 
 
 @dataclass
@@ -176,6 +179,7 @@ class LiveSession:
         self.refiner = refiner          # object with push(joints | None, timestamp) -> joints
         self.on_result = on_result
         self.stats = LiveStats()
+        self.fingers = LiveFingerFilter() if getattr(estimator, "hands", None) else None
         self.slot = LatestFrameSlot()
         self.recorder: Recorder | None = None
         self.error: str | None = None
@@ -273,6 +277,9 @@ class LiveSession:
         refined = None
         if self.refiner is not None:
             refined = self.refiner.push(pose.joints_3d, frame.timestamp)
+        fingers = None
+        if self.fingers is not None:
+            fingers = self.fingers.update(pose.hands_3d, frame.timestamp)
         latency = time.monotonic() - arrived
         self.stats.processed += 1
         self.stats.dropped = self.slot.dropped
@@ -289,5 +296,5 @@ class LiveSession:
                 self._stop_recording_after_failure()
         if self.on_result is not None:
             self.on_result(LiveResult(frame, pose, refined, latency, self.slot.dropped,
-                                      rec is not None))
+                                      rec is not None, fingers))
 

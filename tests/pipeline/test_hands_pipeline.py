@@ -37,3 +37,61 @@ def test_estimator_hands_are_in_app_axes_and_follow_the_body(shared_data):
     # these hands are ~25 px tall and blurred: many raw angles leave the anatomical range
     # (the motion report shows the share); the limits catch them
     assert 0.0 < at_limit[seen].mean() < 0.5
+
+
+def test_hands_at_half_rate_hold_the_other_hand_on_its_wrist(shared_data):
+    import pytest
+    from mocap_app.pipeline.estimator import FrameCost, live_config
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(46))
+    every = PoseEstimator(EstimatorConfig(lifter="none", hands=True))
+    half = PoseEstimator(EstimatorConfig(lifter="none", hands=True, hand_rate="alternate"))
+    a = [every.estimate(frames[i], i, i / 30) for i in range(46)]
+    b = [half.estimate(frames[i], i, i / 30) for i in range(46)]
+    assert half.hands.runs["landmarks"] < 0.6 * every.hands.runs["landmarks"]
+    for i in range(34, 46):      # both hands seen: every frame has both, one of them held
+        assert np.isfinite(b[i].hands_3d).all()
+        held = 1 if i % 2 == 0 else 0                    # even frames look at the left
+        looked = 1 - held
+        np.testing.assert_allclose(b[i].hands_3d[held], b[i - 1].hands_3d[held])
+        shift = (b[i].keypoints_2d[J["left_wrist" if held == 0 else "right_wrist"]]
+                 - b[i - 1].keypoints_2d[J["left_wrist" if held == 0 else "right_wrist"]])
+        np.testing.assert_allclose(b[i].hands_2d[held] - b[i - 1].hands_2d[held],
+                                   np.broadcast_to(shift, (21, 2)), atol=1e-6)
+        size = np.linalg.norm(a[i].hands_2d[looked, 9] - a[i].hands_2d[looked, 0])
+        err = np.linalg.norm(b[i].hands_2d[looked] - a[i].hands_2d[looked], axis=-1).mean()
+        assert err < 0.3 * size
+    # "auto" alternates only when the detector and both hands miss the frame budget
+    cost = FrameCost()
+    for _ in range(12):
+        cost.add_detector(0.020)
+        cost.add_hands(0.010, 2)
+    assert not cost.over_budget()          # 20 + 2 x 5 ms fits 30 ms
+    for _ in range(80):
+        cost.add_hands(0.012, 1)
+    assert cost.over_budget()              # 20 + 2 x 12 ms does not
+    assert live_config(EstimatorConfig(hands=True)).hand_rate == "auto"
+    with pytest.raises(ValueError, match="unknown hand_rate 'sometimes'; choose one of every"):
+        EstimatorConfig(hand_rate="sometimes")
+
+
+def test_live_session_gives_causal_finger_angles_and_records_the_hands(shared_data,
+                                                                        tmp_path):
+    import threading
+    from mocap_app.capture.fake_camera import PacedVideoSource
+    from mocap_app.pipeline.estimator import live_config
+    from mocap_app.pipeline.live import LiveSession
+    from mocap_app.takes import load_take
+    from tests.conftest import write_video
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(45))
+    clip = write_video(tmp_path / "c.mp4", [frames[i] for i in range(45)], fps=24.0)
+    est = PoseEstimator(live_config(EstimatorConfig(lifter="none", hands=True)))
+    results = []
+    session = LiveSession(PacedVideoSource(clip, speed=1.0), est, on_result=results.append)
+    session.start_recording(tmp_path / "take", record_video=False)
+    session.run(threading.Event())
+    est.close()
+    assert len(results) > 10
+    assert all(r.finger_angles is not None and r.finger_angles.shape == (2, 5, 4)
+               for r in results)
+    seq, _ = load_take(tmp_path / "take")
+    assert seq.hands_3d is not None and np.isfinite(seq.hands_3d[-5:]).all()
