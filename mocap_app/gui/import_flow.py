@@ -115,8 +115,10 @@ class ImportFlow:
         if item is not None:
             image, pose = item
             self.frame_view.show_frame(image, pose.index, pose.keypoints_2d,
-                                       pose.visibility, pose.box)
-            self._show_3d_throttled(pose.joints_3d, pose.root_position)
+                                       pose.visibility, pose.box, hands=pose.hands_2d)
+            self._show_3d_throttled(pose.joints_3d, pose.root_position, pose.hands_3d)
+            if self.import_runner is not None:
+                self._show_hands_cost(getattr(self.import_runner.job, "estimator", None))
             if pose.heatmaps is not None:
                 self.heatmap_panel.show_heatmaps(pose.heatmaps, pose.index)
             self.frames_drawn += 1

@@ -188,9 +188,9 @@ class LiveFlow:
             others = st.people if st is not None and \
                 r.frame.index - st.people_frame <= 30 else ()
             self.frame_view.show_frame(r.frame.image, r.frame.index, pose.keypoints_2d,
-                                       pose.visibility, pose.box, others)
+                                       pose.visibility, pose.box, others, pose.hands_2d)
             joints = r.refined_joints if r.refined_joints is not None else pose.joints_3d
-            self._show_3d_throttled(joints, pose.root_position)
+            self._show_3d_throttled(joints, pose.root_position, pose.hands_3d)
             if pose.heatmaps is not None:
                 self.heatmap_panel.show_heatmaps(pose.heatmaps, r.frame.index)
             elif pose.has_person and self.live_runner is not None:
@@ -207,6 +207,8 @@ class LiveFlow:
             self.latency_label.setText(f"latency {st.latency_ms:.0f} ms")
             self.dropped_label.setText(f"dropped {st.dropped}")
             self.device_label.setText(f"device {st.device}")
+            session = getattr(self.live_runner.job, "session", None)
+            self._show_hands_cost(getattr(session, "estimator", None))
             if self.streamer is not None:
                 ss = self.streamer.stats
                 host, port = self.streamer.settings.address

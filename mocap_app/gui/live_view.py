@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..core.hand import HAND_PARENTS
 from ..core.skeleton import BONES
 from .skeleton_style import BONE_SIDES, JOINT_SIDES, side_rgb
 
@@ -34,10 +35,12 @@ class FrameView(QWidget):
         self.message = "Open a video (File > Open) or start a camera"
         self.tracked = True
         self.others: tuple = ()     # boxes of everyone seen (click one to track)
+        self.hands: np.ndarray | None = None   # (2, 21, 2) px, left/right; NaN: unseen
 
     # -- data in --
     def show_frame(self, image: np.ndarray | None, index: int | None = None,
-                   keypoints=None, visibility=None, box=None, others=()) -> None:
+                   keypoints=None, visibility=None, box=None, others=(),
+                   hands=None) -> None:
         """``image`` BGR (H, W, 3); keypoints (J, 2) pixels of that image; ``others``
         boxes of everyone the detector sees (drawn dashed: click one to track it)."""
         self.others = tuple(others)
@@ -54,6 +57,7 @@ class FrameView(QWidget):
         self.keypoints = None if keypoints is None else np.asarray(keypoints)
         self.visibility = None if visibility is None else np.asarray(visibility)
         self.box = None if box is None else np.asarray(box)
+        self.hands = None if hands is None else np.asarray(hands)
         self.update()
 
     def show_message(self, text: str) -> None:
@@ -123,6 +127,18 @@ class FrameView(QWidget):
                 painter.setPen(QPen(QColor(20, 20, 20), 1))
                 painter.setBrush(_qcolor(side_rgb(side)))
                 painter.drawEllipse(pt(*kp[j]), 3.5, 3.5)
+        if self.hands is not None:
+            for hand, side in zip(self.hands, ("left", "right")):
+                if not np.isfinite(hand).all():
+                    continue          # not seen this frame
+                painter.setPen(QPen(_qcolor(side_rgb(side)), 1.5))
+                for j, parent in enumerate(HAND_PARENTS):
+                    if parent >= 0:
+                        painter.drawLine(pt(*hand[parent]), pt(*hand[j]))
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(QColor(250, 250, 250))
+                for x, y in hand:
+                    painter.drawEllipse(pt(x, y), 1.6, 1.6)
         if self.frame_index is not None:
             painter.setPen(QColor(255, 255, 255))
             painter.drawText(QPointF(r.left() + 6, r.bottom() - 6), f"frame {self.frame_index}")

@@ -171,11 +171,11 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
             self._redraw_import()
         self._redraw_playback_heatmaps()
 
-    def _show_3d_throttled(self, joints, root) -> None:
+    def _show_3d_throttled(self, joints, root, hands=None) -> None:
         now = time.monotonic()
         if now - getattr(self, "_last_3d", 0.0) >= REDRAW_3D_MS / 1000.0:
             self._last_3d = now
-            self.view3d.show_pose(joints, root, append_trail=True)
+            self.view3d.show_pose(joints, root, append_trail=True, hands=hands)
 
     # ------------------------------------------------------------------ closing
     def shutdown_workers(self) -> None:

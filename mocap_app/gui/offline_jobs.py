@@ -79,7 +79,7 @@ class OfflineImportJob(Job):
         from ..pipeline.offline import Cancelled, process_video
         from ..takes.manage import save_offline_take, unique_take_folder
 
-        estimator = PoseEstimator(self.config)
+        self.estimator = estimator = PoseEstimator(self.config)   # its cost: the status bar
         est = _PreviewEstimator(estimator, self.preview) if self.preview else estimator
         refine, note = make_refine(True) if self.refine else (None, "refinement off")
         last = [0.0]

@@ -87,9 +87,12 @@ class TakeFlow:
         if kp is not None:
             lo, hi = np.nanmin(kp, axis=0), np.nanmax(kp, axis=0)
             box = np.array([lo[0], lo[1], hi[0], hi[1]])
-        self.frame_view.show_frame(image, i, kp, raw.visibility[i], box)
+        hands_2d = raw.hands_2d[i] if raw.hands_2d is not None else None
+        self.frame_view.show_frame(image, i, kp, raw.visibility[i], box, hands=hands_2d)
         root = seq.root_positions[i] if seq.root_positions is not None else None
-        self.view3d.show_pose(seq.joints_3d[i] if seq.valid[i] else None, root)
+        hands_3d = seq.hands_3d[i] if seq.hands_3d is not None else None
+        self.view3d.show_pose(seq.joints_3d[i] if seq.valid[i] else None, root,
+                              hands=hands_3d)
         self.shown_frame = i
         if self.heatmap_runner is not None and self.heatmap_panel.available:
             world = raw.detector_3d[i] if raw.detector_3d is not None else None

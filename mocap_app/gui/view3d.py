@@ -13,7 +13,8 @@ import vispy
 vispy.use(app="pyside6")
 from vispy import scene  # noqa: E402
 
-from ..core.skeleton import BONES  # noqa: E402
+from ..core.hand import HAND_PARENTS  # noqa: E402
+from ..core.skeleton import BONES, J  # noqa: E402
 from .skeleton_style import BONE_SIDES, JOINT_SIDES, side_rgb  # noqa: E402
 
 MAX_CANVAS = (980, 560)          # 0.55 MP: software GL holds its frame rate below this
@@ -45,6 +46,8 @@ def skeleton_segments(joints: np.ndarray) -> np.ndarray:
 _BONE_COLOURS = np.repeat(np.array([(*side_rgb(s), 1.0) for s in BONE_SIDES], np.float32),
                           2, axis=0)
 _JOINT_COLOURS = np.array([(*side_rgb(s), 1.0) for s in JOINT_SIDES], np.float32)
+_HAND_COLOURS_LR = np.array([(*side_rgb("left"), 1.0), (*side_rgb("right"), 1.0)], np.float32)
+_HAND_COLOURS = np.repeat(_HAND_COLOURS_LR, 1, axis=0)
 
 
 class SkeletonView3D:
@@ -70,11 +73,30 @@ class SkeletonView3D:
                                         parent=self.view.scene)
         self.joints = scene.visuals.Markers(parent=self.view.scene)
         self.joints.set_data(np.zeros((1, 3), np.float32), size=0)
+        self.hands = scene.visuals.Line(pos=np.zeros((2, 3), np.float32), color=_HAND_COLOURS,
+                                        connect="segments", width=2, parent=self.view.scene)
+        self.hands.visible = False
+        self.shown_hands: np.ndarray | None = None     # (2, 21, 3) world metres, as drawn
         self.trail.visible = self.bones.visible = self.joints.visible = False
         self.shown_joints: np.ndarray | None = None    # (J, 3) world metres, as drawn
         self.follow = True
         self._trail: list[np.ndarray] = []
         self._floor_center = (0.0, 0.0)
+
+    def _show_hands(self, hands: np.ndarray | None) -> None:
+        seen = [] if hands is None else [k for k in range(2) if np.isfinite(hands[k]).all()]
+        if not seen:
+            self.hands.visible = False
+            self.shown_hands = None
+            return
+        self.shown_hands = hands
+        segs = np.zeros((2, 20, 2, 3), np.float32)          # (hand, bone, ends, xyz)
+        for k in seen:
+            segs[k] = [(hands[k, p], hands[k, j]) for j, p in enumerate(HAND_PARENTS) if p >= 0]
+        colours = np.repeat(_HAND_COLOURS_LR, 40, axis=0)
+        keep = np.repeat(np.isin(np.arange(2), seen), 40)
+        self.hands.set_data(pos=segs.reshape(-1, 3)[keep], color=colours[keep])
+        self.hands.visible = True
 
     # -- data in --
     def clear(self) -> None:
@@ -92,9 +114,11 @@ class SkeletonView3D:
             self._trail = list(np.asarray(roots[ok], np.float32))
 
     def show_pose(self, joints: np.ndarray | None, root: np.ndarray | None = None,
-                  append_trail: bool = False) -> None:
+                  append_trail: bool = False, hands: np.ndarray | None = None) -> None:
         """``joints`` (J, 3) metres root-relative (Y up); ``root`` the pelvis in the world,
-        else the pose is stood on the floor."""
+        else the pose is stood on the floor; ``hands`` (2, 21, 3) wrist-relative metres
+        (left, right; NaN: unseen), drawn on the skeleton's wrists."""
+        self._show_hands(None)
         if joints is None or not np.isfinite(joints).all():
             self.bones.visible = self.joints.visible = False
             self.shown_joints = None
@@ -111,6 +135,9 @@ class SkeletonView3D:
         self.joints.set_data(world, face_color=_JOINT_COLOURS, edge_color=(0, 0, 0, 1),
                              size=7)
         self.bones.visible = self.joints.visible = True
+        if hands is not None:
+            wrists = world[[J["left_wrist"], J["right_wrist"]]]
+            self._show_hands(np.asarray(hands, np.float32) + wrists[:, None, :])
         pelvis = world[0]
         if append_trail:
             self._trail.append(pelvis.copy())

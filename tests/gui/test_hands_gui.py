@@ -1,0 +1,55 @@
+"""The hands in the window: View > Track hands, the hands drawn over the picture and in
+the 3D view, their cost in the status bar (real window under Xvfb)."""
+import numpy as np
+from PySide6.QtCore import QPointF
+
+from mocap_app.capture.fake_camera import PacedVideoSource
+from mocap_app.gui.skeleton_style import LEFT_RGB, RIGHT_RGB
+from tests.conftest import write_video
+from tests.detect.test_blazepose_reference import read_frames
+
+
+def test_track_hands_toggle_draws_hands_and_shows_their_cost(qtbot, window, shared_data,
+                                                            tmp_path, screenshot):
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(30, 45))
+    clip = write_video(tmp_path / "hands.mp4", [frames[i] for i in range(30, 45)], fps=24.0)
+    assert not window.config.hands and not window.hands_action.isChecked()
+    window.hands_action.trigger()
+    assert window.config.hands and window.settings.get("capture/hands", False, bool)
+    assert window.start_live(lambda: PacedVideoSource(clip, loop=True), "fake camera")
+
+    def both_hands_drawn():
+        h = window.frame_view.hands
+        return (h is not None and np.isfinite(h).all()
+                and window.view3d.shown_hands is not None
+                and window.hands_label.text().startswith("hands "))
+    qtbot.waitUntil(both_hands_drawn, timeout=60_000)
+    assert " ms" in window.hands_label.text()
+    # the 3D hands hang on the drawn skeleton's wrists
+    from mocap_app.core.skeleton import J
+    shown = window.view3d.shown_hands
+    wrists = window.view3d.shown_joints[[J["left_wrist"], J["right_wrist"]]]
+    np.testing.assert_allclose(shown[:, 0], wrists, atol=1e-5)
+    # each hand is drawn in its side's colour: sample the middle of its longest bone
+    view = window.frame_view
+    hands = view.hands.copy()
+    image = view.grab().toImage()
+    r = view._image_rect()
+    s = r.width() / view._image_size[0]
+    for hand, rgb in zip(hands, (LEFT_RGB, RIGHT_RGB)):
+        bone = np.argmax(np.linalg.norm(hand[1:] - hand[[0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10,
+                                                         11, 0, 13, 14, 15, 0, 17, 18, 19]],
+                                        axis=-1)) + 1
+        parent = [0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19][bone - 1]
+        mid = (hand[bone] + hand[parent]) / 2
+        p = QPointF(r.left() + mid[0] * s, r.top() + mid[1] * s)
+        dpr = image.devicePixelRatio()
+        c = image.pixelColor(int(p.x() * dpr), int(p.y() * dpr))
+        got = np.array([c.redF(), c.greenF(), c.blueF()])
+        # the line is 1.5 px wide and antialiased: the side's colour dominates
+        assert np.argmax(got) == int(np.argmax(rgb)), (got, rgb)
+    screenshot(window, "main_window_live_hands")
+    window.stop_live()
+    qtbot.waitUntil(lambda: window.mode == "idle", timeout=10_000)
+    window.hands_action.trigger()
+    assert not window.config.hands and window.hands_label.text() == ""
