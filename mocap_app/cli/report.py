@@ -23,6 +23,8 @@ def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="camera horizontal field of view, degrees (default: %(default)s)")
     p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--no-plots", action="store_true", help="JSON only")
+    p.add_argument("--hands", action="store_true",
+                   help="for videos: track the hands too and add the hand section")
     p.set_defaults(func=cmd_report)
 
 
@@ -37,7 +39,8 @@ def cmd_report(args) -> int:
         raise UserError(f"not found: {path}", EXIT_INPUT)
     options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock)
     try:
-        report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots)
+        report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots,
+                              hands=args.hands)
     except (CaptureError, NoPersonError, TakeError, ValueError) as exc:
         raise UserError(str(exc), EXIT_INPUT) from None
     print(f"{path.name}: {report['frames']} frames, {report['frames_with_person']} with a "
@@ -46,6 +49,9 @@ def cmd_report(args) -> int:
     c = report["checks"]
     print(f"jitter all stages / per-frame: {c['jitter_ratio_all_vs_raw']:.2f}; "
           f"L/R asymmetry after fitting: {c['lr_asymmetry_after_fitting_mm']:.3g} mm")
+    if report.get("hands"):
+        from ..pipeline.hand_quality import format_hand_table  # noqa: PLC0415
+        print(format_hand_table(report["hands"]))
     sys.stdout.flush()
     short = report.get("short_input")
     if short:

@@ -179,18 +179,19 @@ def _deg(rows) -> np.ndarray:
 #: is held at, and what the rig's hands drift to while the hand model is blind.
 NEUTRAL = _deg([[10, 10, 10, 10], [5, 15, 20, 10], [-5, 20, 25, 12], [-12, 25, 28, 14],
                 [-20, 30, 30, 15]])
-#: Anatomical limits, (5, 4, 2) low/high. Flexions: fingers bend backwards by a few
-#: degrees at most at the middle and end joints, a little more at the knuckle (and the
-#: thumb's MCP and IP, which do hyperextend). Spread is measured from the wrist -> middle
-#: knuckle line, not from each finger's own metacarpal, so the ring and little fingers'
-#: ranges sit on the little-finger side (their metacarpals fan out 8 and 16 degrees, and
-#: MediaPipe's curled fingers lean further that way).
+#: Anatomical limits, (5, 4, 2) low/high. Flexions: the middle and end joints bend
+#: backwards by 10 degrees at most, the knuckles by 20 (passive hyperextension; MediaPipe's
+#: open hands show the end joints 5-13 degrees back), the thumb's MCP and IP by 30 and 20.
+#: Spread is measured from the wrist -> middle knuckle line, not from each finger's own
+#: metacarpal, so the ring and little fingers' ranges sit on the little-finger side (their
+#: metacarpals fan out 8 and 16 degrees), and a curled finger's spread takes up some of the
+#: knuckle's obliquity (MediaPipe's fists lean 25-40 degrees towards the little finger).
 LIMITS = np.stack([
     _deg([[-40, 40], [-30, 60], [-30, 70], [-20, 85]]),     # thumb (CMC, MCP, IP)
-    _deg([[-25, 35], [-10, 90], [-5, 110], [-5, 80]]),      # index
-    _deg([[-30, 25], [-10, 90], [-5, 110], [-5, 80]]),      # middle
-    _deg([[-45, 20], [-10, 90], [-5, 110], [-5, 80]]),      # ring
-    _deg([[-60, 20], [-10, 90], [-5, 110], [-5, 80]]),      # pinky
+    _deg([[-40, 35], [-20, 95], [-10, 110], [-10, 85]]),    # index
+    _deg([[-35, 25], [-20, 95], [-10, 110], [-10, 85]]),    # middle
+    _deg([[-45, 25], [-20, 95], [-10, 110], [-10, 85]]),    # ring
+    _deg([[-60, 25], [-20, 95], [-10, 110], [-10, 85]]),    # pinky
 ])
 #: Where a hand is not measured (no take data): an adult hand in the palm frame, metres.
 DEFAULT_BASES = np.array([[0.025, 0.025, 0.0], [0.022, 0.090, 0.0], [0.0, 0.090, 0.0],

@@ -78,18 +78,23 @@ class HandTracker:
                       Holistic's 0.1)
     max_wrist_offset: how far the hand's wrist may lie from the body's wrist, in body-hand
                       crops (> 0)
+    palm_every:       while a hand stays lost, search palms on every this many frames
+                      (>= 1; the palm detector costs more than the hand model)
     num_threads:      LiteRT threads per model
     """
 
     def __init__(self, recrop: bool = True, palm_search: bool = True,
                  min_presence: float = 0.5, min_side_score: float = 0.2,
                  min_wrist_visibility: float = 0.1, max_wrist_offset: float = 0.5,
-                 num_threads: int = 1):
+                 palm_every: int = 5, num_threads: int = 1):
         _check_unit("min_presence", min_presence)
         _check_unit("min_side_score", min_side_score)
         _check_unit("min_wrist_visibility", min_wrist_visibility)
         if not max_wrist_offset > 0:
             raise ValueError(f"max_wrist_offset must be > 0, got {max_wrist_offset!r}")
+        if not (isinstance(palm_every, int) and palm_every >= 1):
+            raise ValueError(f"palm_every must be an integer >= 1, got {palm_every!r}")
+        self.palm_every = palm_every
         self.recrop, self.palm_search = recrop, palm_search
         self.min_presence, self.min_side_score = min_presence, min_side_score
         self.min_wrist_visibility = min_wrist_visibility
@@ -103,6 +108,7 @@ class HandTracker:
         """Forget both hands' tracking crops (a new clip, a seek, a new subject)."""
         self._roi: dict[str, Roi | None] = {s: None for s in SIDES}
         self._last: dict[str, np.ndarray | None] = {s: None for s in SIDES}
+        self._lost: dict[str, int] = {s: 0 for s in SIDES}    # frames since last found
         self.runs = {"landmarks": 0, "recrop": 0, "palm": 0}   # model passes so far
 
     def close(self) -> None:
@@ -136,6 +142,7 @@ class HandTracker:
 
     # -- internals ------------------------------------------------------------------------
     def _remember(self, side: str, hand: HandObservation | None) -> None:
+        self._lost[side] = 0 if hand is not None else self._lost[side] + 1
         self._last[side] = None if hand is None else hand.landmarks_2d
         self._roi[side] = None if hand is None else roi_from_hand_landmarks(hand.landmarks_2d)
 
@@ -165,7 +172,8 @@ class HandTracker:
             got = self._accept(frame, roi, side, wrist, limit, source)
             if got is not None:
                 return got
-        if self._palm is None or pose_roi.size < 4.0:
+        if (self._palm is None or pose_roi.size < 4.0
+                or self._lost[side] % self.palm_every != 0):
             return None
         side_px = max(PALM_SEARCH_SCALE * pose_roi.size, MIN_PALM_SEARCH)
         region = Roi(center=pose_roi.center, size=float(side_px))

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..core.pose import PoseSequence
 from ..core.skeleton import J, LIMB_JOINTS
+from .hand_quality import hand_report
 from .quality import limb_bone_lengths_mm, quality_report
 from .refine import RefineOptions, RefinedResult, load_refiner, refine_sequence
 
@@ -104,6 +105,9 @@ def motion_report(seq: PoseSequence, options: RefineOptions = RefineOptions(),
             "lr_asymmetry_after_fitting_mm": best["lr_asymmetry_mm"],
         },
     }
+    hands = hand_report(seq, options.finger)
+    if hands is not None:
+        report["hands"] = hands
     return report, results
 
 
@@ -177,14 +181,16 @@ def _plot(report: dict, results: dict, seq: PoseSequence, out_dir: Path, title: 
     return paths
 
 
-def load_input(path: Path, lifter: str = "auto") -> tuple[PoseSequence, dict]:
-    """A take folder / poses.npz (its raw poses) or a video (offline pipeline)."""
+def load_input(path: Path, lifter: str = "auto", hands: bool = False
+               ) -> tuple[PoseSequence, dict]:
+    """A take folder / poses.npz (its raw poses) or a video (offline pipeline; ``hands``:
+    track the hands too)."""
     if path.is_dir() or path.suffix == ".npz":
         from ..takes import load_take  # noqa: PLC0415
         seq, meta = load_take(path, which="raw")
         return seq, {"kind": "take", "name": meta.get("name", path.stem)}
     from .report_inputs import per_frame_poses  # noqa: PLC0415
-    seq, lifted, short = per_frame_poses(path, lifter)
+    seq, lifted, short = per_frame_poses(path, lifter, hands=hands)
     source = {"kind": "video", "name": path.stem,
               "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
     if short is not None:   # reported on what decoded; the report says so
@@ -194,9 +200,9 @@ def load_input(path: Path, lifter: str = "auto") -> tuple[PoseSequence, dict]:
 
 def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                  options: RefineOptions = RefineOptions(), lifter: str = "auto",
-                 plots: bool = True) -> dict:
+                 plots: bool = True, hands: bool = False) -> dict:
     path = Path(path)
-    seq, source = load_input(path, lifter)
+    seq, source = load_input(path, lifter, hands)
     if not np.asarray(seq.valid).any():
         raise ValueError(f"no person in any frame of {path}")
     report, results = motion_report(seq, options)

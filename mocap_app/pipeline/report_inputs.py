@@ -30,10 +30,12 @@ def _lifter_key(lifter: str) -> str:
     return lifted_pose_stamp(path)
 
 
-def _cache_file(path: Path, lifter: str, detector: str) -> Path:
+def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False) -> Path:
     st = path.stat()
     key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
            "|short-input")   # entries from before the short-input record are not reused
+    if hands:
+        key += "|hands"
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,15 +49,18 @@ class VideoPoses(NamedTuple):
 
 
 def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
-                    use_cache: bool = True, detector: str = "blazepose") -> VideoPoses:
-    """The video's per-frame poses (see ``VideoPoses``)."""
+                    use_cache: bool = True, detector: str = "blazepose",
+                    hands: bool = False) -> VideoPoses:
+    """The video's per-frame poses (see ``VideoPoses``); ``hands``: with the hands."""
     path = Path(path)
-    cached = _cache_file(path, lifter, detector)
+    cached = _cache_file(path, lifter, detector, hands)
     if use_cache and cached.exists():
         d = np.load(cached)
         seq = PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"],
                            d["visibility"], d["valid"].astype(bool), float(d["fps"]),
-                           (int(d["image_size"][0]), int(d["image_size"][1])))
+                           (int(d["image_size"][0]), int(d["image_size"][1])),
+                           hands_2d=d["hands_2d"] if "hands_2d" in d else None,
+                           hands_3d=d["hands_3d"] if "hands_3d" in d else None)
         short = None
         if "short_input" in d and d["short_input"].size:
             read, declared, stopped = d["short_input"]
@@ -63,7 +68,8 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
         return VideoPoses(seq, bool(d["lifted"]), short)
     from .estimator import EstimatorConfig  # noqa: PLC0415
     from .offline import process_video  # noqa: PLC0415
-    result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter))
+    result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter,
+                                                 hands=hands))
     seq, lifted, short = result.raw, bool(result.info.get("lifter")), result.short_input
     s = short
     np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
@@ -71,7 +77,9 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
                         valid=seq.valid, fps=seq.fps, image_size=np.array(seq.image_size),
                         lifted=lifted,
                         short_input=np.array([] if s is None else
-                                             [s.frames_read, s.frames_declared, s.stopped_at]))
+                                             [s.frames_read, s.frames_declared, s.stopped_at]),
+                        **({} if seq.hands_3d is None else
+                           {"hands_2d": seq.hands_2d, "hands_3d": seq.hands_3d}))
     return VideoPoses(seq, lifted, short)
 
 

@@ -125,6 +125,16 @@ def test_no_body_or_no_hand_is_not_seen(tracking_run):
     assert got.left is None and got.right is None
 
 
+def test_palm_search_runs_every_few_frames_while_a_hand_stays_lost(tracking_run):
+    _, frames, bodies, _, _ = tracking_run
+    blank = np.full_like(frames[0], 128)
+    tracker = HandTracker(palm_every=5)
+    for _ in range(11):
+        got = tracker.track(blank, bodies[40])
+        assert got.left is None and got.right is None
+    assert tracker.runs["palm"] == 2 * 3          # frames 0, 5 and 10, each hand
+
+
 def test_keep_tracking_follows_holistics_limits():
     body = Roi(center=(100.0, 100.0), size=50.0, rotation=0.3)
     assert keep_tracking(body, body, None)
@@ -143,6 +153,7 @@ def test_keep_tracking_follows_holistics_limits():
     (dict(min_side_score=-0.1), "min_side_score must be between 0 and 1"),
     (dict(min_wrist_visibility=2), "min_wrist_visibility must be between 0 and 1"),
     (dict(max_wrist_offset=0), "max_wrist_offset must be > 0"),
+    (dict(palm_every=0), "palm_every must be an integer >= 1"),
 ])
 def test_options_are_checked_at_once(opts, word):
     with pytest.raises(ValueError, match=word):

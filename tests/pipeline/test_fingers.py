@@ -38,7 +38,7 @@ def test_a_backwards_bend_is_clamped_to_a_few_degrees():
     a[2, 2] = np.radians(-40.0)                     # middle finger's PIP bent backwards
     a[4, 0] = np.radians(60.0)                      # pinky spread far past its limit
     out, at = clamp_to_limits(a)
-    assert out[2, 2] == pytest.approx(np.radians(-5.0))
+    assert out[2, 2] == pytest.approx(np.radians(-10.0))
     assert out[4, 0] == pytest.approx(LIMITS[4, 0, 1])
     assert at[2, 2] and at[4, 0] and at.sum() == 2
 
