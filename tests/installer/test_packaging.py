@@ -35,3 +35,7 @@ def test_the_wheel_is_the_app_with_its_licences_and_builds_without_warnings(tmp_
     assert "License-Expression: Apache-2.0" in meta.splitlines()
     assert "License-File: LICENSE" in meta.splitlines()
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    for model in ("palm_detection_full", "hand_landmark_full", "hand_recrop"):   # issue 19
+        assert f"mocap_app/resources/hands/{model}.tflite" in names
+    assert any(n.endswith("licenses/mocap_app/resources/hands/LICENSE-Apache-2.0.txt")
+               for n in names), [n for n in names if "licenses" in n]
