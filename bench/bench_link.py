@@ -17,6 +17,14 @@ run:
 
 Also timed, in this process: the sender's own work per live pose (``LiveRetargeter``
 retargeting, encoding, sending) and per VMC bundle, each against the same reference.
+
+``--live S`` (default 8; 0 skips it) adds what streaming costs the live pipeline: the
+sample clip played as a camera through ``LiveSession`` (lifter and causal refiner as the
+app runs them) for S seconds with the Stream toggle's ``LiveStreamer`` off, on, off, on
+(interleaved, so both see the same machine); processing fps, capture-to-pose latency and
+the CPU time per processed frame of the live thread and of the whole process (CPU
+clocks, so other jobs on the machine do not count), the "on" rows as ratios to the "off"
+ones.
 """
 from __future__ import annotations
 
@@ -103,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--frames", type=int, default=300, help="poses streamed (default 300)")
     p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--live", type=float, default=8.0,
+                   help="seconds per live run, streaming off/on/off/on (0: skip)")
     args = p.parse_args(argv)
     from mocap_app.export import export_sequence
     from mocap_app.link import LiveRetargeter, LinkSender, StreamSettings, take_frames
@@ -191,7 +201,77 @@ def main(argv: list[str] | None = None) -> int:
           f"{send_ms:.3f} | | | {send_ms / ref_med:.1f} |")
     print(f"| app: one VMC bundle built and sent (python-osc) | {vmc_ms:.3f} | | | "
           f"{vmc_ms / ref_med:.1f} |")
+    if args.live > 0:
+        _live_table(args.live)
     return 0
+
+
+def _live_run(seconds: float, stream: bool) -> dict:
+    import threading
+    from mocap_app.capture.fake_camera import PacedVideoSource
+    from mocap_app.core.paths import sample_clip
+    from mocap_app.link import LiveStreamer, StreamSettings
+    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config
+    from mocap_app.pipeline.live import LiveSession
+    from mocap_app.pipeline.refine import LiveRefiner
+    est = PoseEstimator(live_config(EstimatorConfig()))
+    streamer = LiveStreamer(StreamSettings(port=_free_port())) if stream else None
+    work: list[float] = []      # the live thread's CPU seconds per frame (its own clock,
+    #                             so other jobs on the machine do not count)
+
+    class Timed(LiveSession):
+        def _process(self, frame, arrived):
+            t = time.thread_time()
+            super()._process(frame, arrived)
+            work.append(time.thread_time() - t)
+    session = Timed(PacedVideoSource(sample_clip(), loop=True), est,
+                    on_result=streamer.send_result if streamer else None,
+                    refiner=LiveRefiner())
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    t0, cpu0 = time.monotonic(), time.process_time()
+    session.run(stop)
+    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    est.close()
+    sent = 0
+    if streamer is not None:
+        streamer.flush()
+        streamer.close()
+        sent = streamer.stats.sent
+    st = session.stats
+    lat = np.asarray(st.latencies[10:]) * 1000.0
+    return {"fps": st.processed / wall, "dropped": st.dropped, "sent": sent,
+            "cpu": 1000.0 * cpu / max(st.processed, 1),
+            "lat_med": float(np.median(lat)), "lat_p95": float(np.percentile(lat, 95)),
+            "work": 1000.0 * float(np.mean(work[10:]))}
+
+
+def _live_table(seconds: float) -> None:
+    runs = {False: [], True: []}
+    order = []
+    for stream in (False, True, False, True):
+        runs[stream].append(_live_run(seconds, stream))
+        order.append(f"{'on' if stream else 'off'} {runs[stream][-1]['work']:.1f}")
+
+    def mean(stream, key):
+        return float(np.mean([r[key] for r in runs[stream]]))
+    print(f"\n### Streaming's cost to the live pipeline (sample clip as a camera, "
+          f"{seconds:g} s x 2 per row, interleaved)\n")
+    print("| streaming | processing fps | camera frames dropped | poses sent | latency "
+          "median ms | latency p95 ms | live thread CPU ms per frame | / off | process CPU "
+          "ms per frame | / off |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    off_work, off_cpu = mean(False, "work"), mean(False, "cpu")
+    for stream in (False, True):
+        print(f"| {'on' if stream else 'off'} | {mean(stream, 'fps'):.1f} | "
+              f"{sum(r['dropped'] for r in runs[stream])} | "
+              f"{sum(r['sent'] for r in runs[stream])} | {mean(stream, 'lat_med'):.1f} | "
+              f"{mean(stream, 'lat_p95'):.1f} | {mean(stream, 'work'):.2f} | "
+              f"{mean(stream, 'work') / off_work:.2f} | {mean(stream, 'cpu'):.2f} | "
+              f"{mean(stream, 'cpu') / off_cpu:.2f} |")
+    print(f"\nLive thread CPU ms per frame, run by run in order: {', '.join(order)}. "
+          f"Process CPU includes the capture thread's decoding and the link thread.")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ import numpy as np
 from ..core.pose import PoseSequence
 from ..core.skeleton import J
 from ..export.options import ExportOptions
-from ..export.retarget import build_rig, forward_kinematics, retarget, world_rotations
+from ..export.retarget import build_rig, forward_kinematics, retarget
 from ..export.retarget import BONES as RIG_BONES
 from .blender_addon.wire import BONES, NUM_BONES, PARENTS
+from .one_pose import OnePoseRig
 
 #: index in the export rig of each bone of the message format
 _RIG_INDEX = np.array([RIG_BONES.index(b) for b in BONES])
@@ -82,6 +83,7 @@ class LiveRetargeter:
         self.fit_frames = fit_frames
         self._fit: deque = deque(maxlen=fit_frames)
         self.rig = None
+        self._one = None
         self._offsets = None
         self._hips_height = 0.0
 
@@ -97,11 +99,12 @@ class LiveRetargeter:
         if self.rig is None or len(self._fit) < self.fit_frames:
             self._fit.append(x)
             self.rig = build_rig(np.stack(self._fit))
+            self._one = OnePoseRig(self.rig)
             self._offsets = wire_offsets(self.rig.offsets)
             rest = self.rig.rest_joints
             feet = [J[s + n] for s in ("left_", "right_") for n in ("ankle", "heel", "toe")]
             self._hips_height = float(rest[J["pelvis"], 1] - rest[feet, 1].min())
-        g = world_rotations(self.rig, x[None])[0][_RIG_INDEX]
+        g = self._one.world_rotations(x)[_RIG_INDEX]
         tracked = root is not None and np.isfinite(root).all()
         where = np.asarray(root, float) if tracked else np.array([0.0, self._hips_height, 0.0])
         return LinkFrame(float(timestamp), g, where, self._offsets, bool(tracked))

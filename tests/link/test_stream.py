@@ -62,20 +62,20 @@ def test_live_poses_are_retargeted_and_sent_as_they_come():
         for k in range(40):
             streamer.send_result(_result(take.joints_3d[k], take.timestamps[k]))
             expected = want.frame(take.joints_3d[k], take.timestamps[k])
-            streamer.flush()
+            assert streamer.flush()
             got += _drain(rx, 1)
             np.testing.assert_allclose(_packet_positions(got[-1]), expected.positions(),
                                        atol=2e-6)
         # no person: nothing sent, counted
         streamer.send_result(_result(None, 2.0))
-        streamer.flush()
+        assert streamer.flush()
         time.sleep(0.05)
         assert streamer.no_person == 1 and rx.poll() == []
         assert [p.seq for p in got] == list(range(40))
         assert not got[0].root_tracked          # live poses stand in place at hip height
         hips_height = got[0].root[1]
         assert 0.8 < hips_height < 1.0 and got[0].root[0] == got[0].root[2] == 0.0
-        assert streamer.stats.sent == 40 and streamer.stats.late == 0
+        assert streamer.stats.sent == 40 and streamer.stats.dropped == 0
     finally:
         streamer.close()
         rx.close()
@@ -83,33 +83,36 @@ def test_live_poses_are_retargeted_and_sent_as_they_come():
 
 def test_a_pose_replaced_before_sending_is_counted_not_queued():
     take = puppet_sequence(5, fps=30.0)
+    entered, release = threading.Event(), threading.Event()
 
-    class SlowSender:
+    class StuckSender:
         from mocap_app.link.sender import SenderStats
         stats = SenderStats()
-
         threads = set()
 
         def send(self, frame, age=0.0):
             self.threads.add(threading.current_thread().name)
-            time.sleep(0.2)
+            entered.set()
+            release.wait(5)              # the network is slow: the link thread waits here
             self.stats.sent += 1
             return True
 
         def close(self):
             pass
-    streamer = LiveStreamer(StreamSettings(), sender=SlowSender())
+    streamer = LiveStreamer(StreamSettings(), sender=StuckSender())
     try:
-        for k in range(5):
+        streamer.send_result(_result(take.joints_3d[0], take.timestamps[0]))
+        assert entered.wait(5)           # pose 0 is being sent
+        for k in range(1, 5):            # the live loop goes on: each replaces the last
             streamer.send_result(_result(take.joints_3d[k], take.timestamps[k]))
-            time.sleep(0.01)
-        streamer.flush()
-        time.sleep(0.45)
-        # the first went out at once; 1..3 were replaced by the next; 4 went out after
+        release.set()
+        assert streamer.flush()
+        # 0 went out; 1..3 were replaced before the link took them; 4 went out after
         assert streamer.stats.superseded == 3 and streamer.stats.sent == 2
         # the live loop's thread only hands poses over: sending is the link's thread
-        assert SlowSender.threads == {"link-send"}
+        assert StuckSender.threads == {"link-send"}
     finally:
+        release.set()
         streamer.close()
 
 
