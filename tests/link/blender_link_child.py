@@ -13,7 +13,9 @@ bench/bench_link.py.
 4. Writes the result JSON: the receiver's counters and status, the live armature's bone
    heads after the stream, the recorded action's range and heads on ``frames``, the
    reference's heads there, the heads of an A-posed armature with Rigify names posed by
-   the last packet, the latencies (sent -> armature updated) and the longest tick; what
+   the last packet, and of an armature as a Mixamo FBX imports (``mixamorig:`` names,
+   centimetres, a rotated and scaled object), the latencies (sent -> armature updated)
+   and the longest tick; what
    a tick does when the preset matches no bone while poses arrive; then
    whether Start refused a non-loopback address without the opt-in, and whether the same
    zip installs and enables as a legacy add-on.
@@ -66,6 +68,32 @@ def a_posed_rigify(bpy, ref, scale: float, arm_down_deg: float):
         if parent[name]:
             eb.parent = edit[parent[name]]
     bpy.ops.object.mode_set(mode="OBJECT")
+    return obj
+
+
+def fbx_like_mixamo(bpy, ref):
+    """An armature as Blender imports a Mixamo FBX: ``mixamorig:`` names, bones in
+    centimetres in Y-up space, the object turned 90 degrees about X and scaled 0.01."""
+    from mathutils import Vector
+    data = bpy.data.armatures.new("fbx_like")
+    obj = bpy.data.objects.new("fbx_like", data)
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    edit = {}
+    for b in ref.data.bones:
+        x, y, z = b.head_local                       # Blender Z-up metres -> Y-up cm
+        eb = data.edit_bones.new("mixamorig:" + b.name)
+        eb.head = Vector((x, z, -y)) * 100.0
+        eb.tail = eb.head + Vector((0.0, 5.0, 0.0))
+        edit[b.name] = eb
+    for b in ref.data.bones:
+        if b.parent:
+            edit[b.name].parent = edit[b.parent.name]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    obj.rotation_euler = (math.pi / 2, 0.0, 0.0)
+    obj.scale = (0.01, 0.01, 0.01)
+    bpy.context.view_layer.update()
     return obj
 
 
@@ -152,6 +180,12 @@ def main(argv: list[str]) -> int:
         out["aposed_heads"] = heads(bpy, aposed)
         out["aposed_mapped"] = len(rig.mapping)
         out["last_seq"] = last.seq
+        fbx = fbx_like_mixamo(bpy, ref)
+        s.armature, s.preset = fbx, "MIXAMO"
+        rig = ui.build_rig(fbx, s)
+        ui.apply_packet(fbx, rig, last, True)
+        out["fbx_like_heads"] = heads(bpy, fbx)
+        out["fbx_like_mapped"] = len(rig.mapping)
 
     # the Start button refuses another interface without the opt-in, saying why
     s.host, s.allow_remote = "10.1.2.3", False

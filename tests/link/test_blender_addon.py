@@ -7,7 +7,9 @@ loopback at its frame rate with bad datagrams among the poses, and
 - the recorded action spans exactly the take's frames at the scene's frame rate;
 - every bad datagram is dropped and counted by its kind, none stops the receiver;
 - the last pose retargeted onto an A-posed armature with Rigify names, 10 % larger,
-  puts every bone where ours is (scaled by 1.1): the user's rest pose, not ours;
+  puts every bone where ours is (scaled by 1.1): the user's rest pose, not ours; so
+  does an armature as a Mixamo FBX imports (mixamorig: names, cm, object turned and
+  scaled);
 - Start refuses a non-loopback address without the opt-in; the zip also installs as a
   legacy add-on.
 """
@@ -168,6 +170,17 @@ def test_retargeted_onto_an_a_posed_rig_with_rigify_names(streamed):
                                        APOSED_SCALE * np.asarray(ref[n]))).max())
               for n in wire.BONES)
     assert err <= TOL_M * APOSED_SCALE, f"{err * 1000:.3f} mm"
+
+
+def test_retargeted_onto_a_mixamo_fbx_import(streamed):
+    """mixamorig: names, bones in centimetres in Y-up space, the object turned and
+    scaled 0.01: every bone head lands where the BVH's does, in world space."""
+    r = streamed["result"]
+    assert r["fbx_like_mapped"] == wire.NUM_BONES
+    ref = r["reference"][str(FRAMES)]
+    err = max(float(np.abs(np.subtract(r["fbx_like_heads"]["mixamorig:" + n], ref[n])).max())
+              for n in wire.BONES)
+    assert err <= TOL_M, f"{err * 1000:.3f} mm"
 
 
 def test_a_setting_that_cannot_work_is_reported_and_the_timer_goes_on(streamed):
