@@ -178,6 +178,8 @@ def main(argv: list[str]) -> int:
         rig = ui.build_rig(aposed, s)
         ui.apply_packet(aposed, rig, last, True)
         out["aposed_heads"] = heads(bpy, aposed)
+        ui.apply_packet(aposed, rig, last, False)           # root motion off
+        out["aposed_heads_in_place"] = heads(bpy, aposed)
         out["aposed_mapped"] = len(rig.mapping)
         out["last_seq"] = last.seq
         fbx = fbx_like_mixamo(bpy, ref)

@@ -172,6 +172,17 @@ def test_retargeted_onto_an_a_posed_rig_with_rigify_names(streamed):
     assert err <= TOL_M * APOSED_SCALE, f"{err * 1000:.3f} mm"
 
 
+def test_root_motion_off_keeps_the_hips_at_their_rest_place(streamed):
+    r = streamed["result"]
+    ref = {n: np.asarray(v) for n, v in r["reference"][str(FRAMES)].items()}
+    got = r["aposed_heads_in_place"]
+    assert np.abs(np.asarray(got["spine"])).max() < 1e-6      # Hips head at rest: origin
+    err = max(float(np.abs(np.subtract(got[bone_name(n, "rigify")],
+                                       APOSED_SCALE * (ref[n] - ref["Hips"]))).max())
+              for n in wire.BONES)
+    assert err <= TOL_M * APOSED_SCALE, f"{err * 1000:.3f} mm"
+
+
 def test_retargeted_onto_a_mixamo_fbx_import(streamed):
     """mixamorig: names, bones in centimetres in Y-up space, the object turned and
     scaled 0.01: every bone head lands where the BVH's does, in world space."""
