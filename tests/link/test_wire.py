@@ -227,3 +227,13 @@ def test_a_mapping_file_maps_stream_bones_to_the_users(tmp_path):
     path.write_text('["Hips"]')
     with pytest.raises(ValueError, match="JSON object"):
         rigmap.read_mapping_file(str(path))
+
+
+def test_recorded_poses_are_keyed_at_their_own_time():
+    # a 30 fps stream in a 24 fps scene, recording from frame 10
+    assert rigmap.key_frame(5.0, 5.0, 10.0, 24.0) == 10.0
+    assert rigmap.key_frame(5.0 + 1 / 30, 5.0, 10.0, 24.0) == pytest.approx(10.8)
+    assert rigmap.key_frame(6.0, 5.0, 10.0, 24.0) == 34.0
+    # NTSC capture times into a 29.97 scene land on whole frames
+    fps = 30000 / 1001
+    assert rigmap.key_frame(100 / fps, 0.0, 1.0, fps) == 101.0

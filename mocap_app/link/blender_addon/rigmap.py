@@ -274,6 +274,16 @@ class ArmatureRig:
         return total / 2 if total > 0 else None
 
 
+def key_frame(timestamp: float, first_timestamp: float, first_frame: float,
+              scene_fps: float) -> float:
+    """The scene frame where a recorded pose is keyed: its own capture time after the
+    first recorded pose, at the scene's frame rate (a 30 fps stream in a 24 fps scene
+    keys 0.8 frames apart). Within 0.001 of a whole frame it is that frame."""
+    f = first_frame + (timestamp - first_timestamp) * scene_fps
+    r = round(f)
+    return float(r) if abs(f - r) < 1e-3 else f
+
+
 def stream_parent(bone: str) -> str | None:
     p = PARENTS[BONES.index(bone)]
     return BONES[p] if p >= 0 else None

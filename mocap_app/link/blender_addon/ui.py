@@ -182,13 +182,11 @@ def apply_packet(arm, rig, packet, root_motion: bool, key_frame: float | None = 
 
 
 def _key_frame(scene, packet) -> float:
-    fps = scene.render.fps / scene.render.fps_base
     if STATE.record_t0 is None:
         STATE.record_t0 = packet.timestamp
         STATE.record_f0 = float(scene.frame_current)
-    f = STATE.record_f0 + (packet.timestamp - STATE.record_t0) * fps
-    r = round(f)
-    return float(r) if abs(f - r) < 1e-3 else f
+    return rigmap.key_frame(packet.timestamp, STATE.record_t0, STATE.record_f0,
+                            scene.render.fps / scene.render.fps_base)
 
 
 def tick() -> float:
