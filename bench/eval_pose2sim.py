@@ -103,6 +103,52 @@ def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return loo, allv
 
 
+#: limbs tested for left/right swaps, and how much nearer the mirrored labels they must be
+SWAP_LIMBS = [(J[f"left_{p}"], J[f"right_{p}"]) for p in ("elbow", "wrist", "knee", "ankle")]
+SWAP_MARGIN = 0.5
+
+
+def swapped_frames(pred: np.ndarray, ref_cam: np.ndarray) -> np.ndarray:
+    """(F,) bool: frames whose limbs, pelvis-aligned and *not* rotated, lie clearly nearer
+    the reference's other side (mean limb distance below ``SWAP_MARGIN`` of the distance
+    to their own side). ``pred`` and ``ref_cam`` (F, J, 3) in the view's camera-app axes:
+    a body seen facing the wrong way (the detector's front/back confusion) has its limbs
+    on the wrong side there, which a Procrustes rotation would hide. Frames without all
+    limbs and the pelvis in both are False."""
+    need = [J["pelvis"]] + [j for pair in SWAP_LIMBS for j in pair]
+    ok = np.isfinite(pred[:, need]).all(axis=(1, 2)) & np.isfinite(ref_cam[:, need]).all(axis=(1, 2))
+    out = np.zeros(len(pred), bool)
+    if not ok.any():
+        return out
+    p = pred[ok] - pred[ok][:, J["pelvis"]:J["pelvis"] + 1]
+    r = ref_cam[ok] - ref_cam[ok][:, J["pelvis"]:J["pelvis"] + 1]
+    own = np.mean([np.linalg.norm(p[:, a] - r[:, a], axis=-1)
+                   + np.linalg.norm(p[:, b] - r[:, b], axis=-1) for a, b in SWAP_LIMBS], axis=0)
+    other = np.mean([np.linalg.norm(p[:, a] - r[:, b], axis=-1)
+                     + np.linalg.norm(p[:, b] - r[:, a], axis=-1) for a, b in SWAP_LIMBS], axis=0)
+    out[ok] = other < SWAP_MARGIN * own
+    return out
+
+
+def in_camera_app(cam, world: np.ndarray) -> np.ndarray:
+    """World points (F, J, 3) -> the camera's axes turned into app axes (as a monocular
+    estimate from that view is given)."""
+    from mocap_app.core.pose import camera_to_app
+    return camera_to_app(np.einsum("ij,fkj->fki", cam.R, world) + cam.t)
+
+
+def segments(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of True as (first, last) frame."""
+    runs, start = [], None
+    for i, m in enumerate(list(mask) + [False]):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
 def estimates(data: dict, v: int, lifter_path: Path | None = None,
               refiner_path: Path | None = None) -> dict:
     """Name -> (F, J, 3) pelvis-relative 3D from view v alone. The lifter gets what the
@@ -155,8 +201,13 @@ def main(argv=None) -> dict:
     loo, allv = references(cams, data["kp"])
     V = data["kp"].shape[0]
     rows: dict = {}
+    swaps: dict = {}
     for v in range(V):
         for name, pred in estimates(data, v, args.lifter, args.refiner).items():
+            sw = swapped_frames(pred, in_camera_app(cams[v], allv))
+            swaps.setdefault(name, []).append(
+                {"view": cams[v].name, "frames": int(sw.sum()),
+                 "segments": [list(x) for x in segments(sw)]})
             r = rows.setdefault(name, {})
             for ref_name, ref in (("leave-one-out", loo[v]), ("all views", allv)):
                 for set_name, joints in (("25 joints", None), ("12 limb joints", CORE)):
@@ -174,8 +225,18 @@ def main(argv=None) -> dict:
             vals = [x[1] for x in r[col]]
             print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in vals)
                   + f" | {np.mean(vals):.1f} |")
+    print("\nleft/right swapped frames against the all-view reference in the view's own axes "
+          "(segments, first-last)\n")
+    print("| 3D from one view | " + " | ".join(c.name for c in cams) + " |")
+    print("|---|" + "---|" * V)
+    for name, per_view in swaps.items():
+        print(f"| {name} | " + " | ".join(
+            f"{x['frames']}" + (f" ({', '.join(f'{a}-{b}' for a, b in x['segments'])})"
+                                if x["segments"] else "") for x in per_view) + " |")
     res = {name: {col: [{"view": a, "pa_mpjpe_mm": b, "frames": c} for a, b, c in r[col]]
                   for col in cols} for name, r in rows.items()}
+    for name in res:
+        res[name]["swapped frames (all views reference)"] = swaps[name]
     if args.json:
         args.json.write_text(json.dumps(res, indent=1) + "\n")
     return res

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -229,7 +230,7 @@ def rendered_pairs(folder: Path, split: str, lifter_path: Path | None = None):
             pairs.append((inp.astype(np.float32), seq.truth.astype(np.float32)))
     cached.parent.mkdir(parents=True, exist_ok=True)
     off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
-    tmp = cached.with_name(cached.stem + ".part.npz")
+    tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.part.npz")   # two trainings at once
     np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
              gt=np.concatenate([p[1] for p in pairs]), offsets=off)
     tmp.replace(cached)
