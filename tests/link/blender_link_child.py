@@ -97,6 +97,39 @@ def fbx_like_mixamo(bpy, ref):
     return obj
 
 
+class RecordingLayout:
+    """Stands in for a panel's layout (there is no UI in bpy's background mode): records
+    what the panel draws and checks that every property and operator it names exists."""
+
+    def __init__(self, bpy, log):
+        self.bpy, self.log = bpy, log
+        self.enabled = True
+
+    def column(self, **_kw):
+        return self
+
+    row = box = column
+
+    def prop(self, data, name, **_kw):
+        assert name in data.bl_rna.properties, name
+        self.log.append(("prop", name))
+
+    def label(self, text="", **_kw):
+        self.log.append(("label", text))
+
+    def operator(self, idname, **_kw):
+        group, op = idname.split(".")
+        assert hasattr(getattr(self.bpy.ops, group), op), idname
+        self.log.append(("operator", idname))
+
+
+def draw_panel(bpy, ui) -> list:
+    log = []
+    panel = type("P", (), {"layout": RecordingLayout(bpy, log)})()
+    ui.MOCAPLINK_PT_panel.draw(panel, bpy.context)
+    return log
+
+
 def main(argv: list[str]) -> int:
     req = json.loads(Path(argv[1]).read_text())
     import bpy
@@ -141,7 +174,9 @@ def main(argv: list[str]) -> int:
     ui.tick()
     ui.STATE.last_redraw = 0.0
     ui.tick()                        # the figures of the panel, refreshed
+    panel_running = draw_panel(bpy, ui)
     out = {"stats": receiver.stats.as_dict(), "status": s.status, "fps": s.fps,
+           "panel_running": panel_running,
            "bones_mapped": s.bones_mapped, "latencies": list(ui.STATE.latencies),
            "apply_seconds": list(ui.STATE.apply_seconds),
            "longest_tick": longest_tick, "live_heads": heads(bpy, live)}
@@ -197,6 +232,8 @@ def main(argv: list[str]) -> int:
     except RuntimeError as exc:         # the operator's error report
         out["refused"] = str(exc)
     out["listening_after_refusal"] = ui.STATE.receiver is not None
+    s.allow_remote = True
+    out["panel_remote"] = draw_panel(bpy, ui)
     # the same zip installs as a legacy add-on too
     import addon_utils
     addon_utils.disable("bl_ext.user_default.mocap_link")

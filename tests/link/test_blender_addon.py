@@ -201,6 +201,21 @@ def test_a_setting_that_cannot_work_is_reported_and_the_timer_goes_on(streamed):
         "error: no bone of 'live' is named as the Unreal preset names them")
 
 
+def test_the_panel_shows_the_settings_status_and_rate(streamed):
+    r = streamed["result"]
+    drawn = [tuple(x) for x in r["panel_running"]]
+    props = [name for kind, name in drawn if kind == "prop"]
+    assert props == ["port", "allow_remote", "armature", "preset", "root_motion", "record"]
+    assert ("operator", "mocap_link.stop") in drawn          # running: the Stop button
+    labels = [text for kind, text in drawn if kind == "label"]
+    assert labels[0] == r["status"] and f"{FRAMES} poses" in labels[0]
+    assert labels[1].endswith(f"fps received, {wire.NUM_BONES} bones mapped")
+    # another interface: the address field and the warning
+    remote = [tuple(x) for x in r["panel_remote"]]
+    assert ("prop", "host") in remote and ("operator", "mocap_link.start") in remote
+    assert ("label", "The stream is unauthenticated:") in remote
+
+
 def test_start_refuses_another_interface_without_the_opt_in(streamed):
     r = streamed["result"]
     assert "10.1.2.3 is not loopback" in r["refused"] and "unauthenticated" in r["refused"]
