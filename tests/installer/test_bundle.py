@@ -112,6 +112,21 @@ def test_cli_errors_are_one_line(bundle, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_the_blender_addon_zip_from_the_bundle_is_the_packages(bundle, tmp_path):
+    """``mocap blender-addon`` reads the add-on's sources as files (importlib.resources):
+    the bundle carries them beside its frozen modules, byte for byte."""
+    import zipfile
+    out = tmp_path / "mocap_link.zip"
+    proc = subprocess.run([str(EXE), "blender-addon", "-o", str(out)], capture_output=True,
+                          text=True, env=_clean_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    source = ROOT / "mocap_app" / "link" / "blender_addon"
+    with zipfile.ZipFile(out) as zf:
+        for name in ("__init__.py", "wire.py", "receiver.py", "rigmap.py", "ui.py"):
+            assert zf.read(f"mocap_link/{name}") == (source / name).read_bytes(), name
+        assert b'id = "mocap_link"' in zf.read("mocap_link/blender_manifest.toml")
+
+
 def test_without_stdout_and_stderr_messages_go_to_the_log(bundle, tmp_path):
     """A windowed build starts with no console (sys.stdout and sys.stderr are None);
     closing both descriptors gives the frozen app the same start on Linux."""
