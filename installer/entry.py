@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import sys
 
-CLI_COMMANDS = {"process", "export", "report", "batch", "stream", "blender-addon"}
+CLI_COMMANDS = {"process", "export", "report", "stream", "blender-addon"}
 
 
 def _log_path() -> str:
