@@ -50,6 +50,10 @@ def export_take(folder: Path, path: Path, options, foot_locking: str | None = No
             refiner, temporal = None, False
         seq = refine_sequence(raw, RefineOptions(temporal=temporal, foot_contact=foot_locking),
                               refiner).refined
+    if getattr(options, "fingers", False) and seq.hands_3d is not None \
+            and seq.finger_angles is None:     # a live take: its finger stage, as the CLI
+        from ..pipeline.fingers import add_finger_angles
+        seq = add_finger_angles(seq)
     path = Path(path)
     export_sequence(seq, path, options)
     return path
@@ -180,6 +184,11 @@ class ExportDialog(QDialog):
         for text, key in FOOT_LOCKING:
             self.foot_locking.addItem(text, key)
         self.tpose = QCheckBox("prepend a T-pose frame (frame 0 = rest pose)")
+        self.fingers = QCheckBox("finger bones (the take tracked hands)")
+        self.fingers.setEnabled(self.seq.hands_3d is not None)
+        if not self.fingers.isEnabled():
+            self.fingers.setToolTip("this take has no hands: track them with View > Track "
+                                    "hands")
         self.preview_frame = QSpinBox()
         self.preview_frame.setRange(0, max(0, len(self.seq) - 1))
         self.preview_frame.setValue(int(np.argmax(self.seq.valid)) if len(self.seq) else 0)
@@ -213,6 +222,7 @@ class ExportDialog(QDialog):
         form.addRow("Root motion", self.root_motion)
         form.addRow("Foot locking", self.foot_locking)
         form.addRow("", self.tpose)
+        form.addRow("", self.fingers)
         form.addRow("Preview frame", self.preview_frame)
         form.addRow("Save as", out)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
@@ -248,6 +258,7 @@ class ExportDialog(QDialog):
                 combo.setCurrentIndex(i)
         self.fps.setValue(s.get("export/fps", 0.0, float) or 0.0)
         self.tpose.setChecked(s.get("export/tpose_frame", False, bool))
+        self.fingers.setChecked(s.get("export/fingers", True, bool))
         folder = Path(s.get("folders/export", "") or default_dir or self.folder)
         self.path.setText(str(folder / f"{self.meta.get('name', self.folder.name)}."
                                        f"{self.format.currentData()}"))
@@ -261,6 +272,7 @@ class ExportDialog(QDialog):
         s.set("export/foot_locking", self.foot_locking.currentData() or "")
         s.set("export/fps", self.fps.value())
         s.set("export/tpose_frame", self.tpose.isChecked())
+        s.set("export/fingers", self.fingers.isChecked())
         s.set("folders/export", str(Path(self.path.text()).parent))
 
     def _format_changed(self):
@@ -319,7 +331,8 @@ class ExportDialog(QDialog):
                             unit=self.unit.currentText(),
                             fps=self.fps.value() or None,
                             root_motion=self.root_motion.currentData(),
-                            tpose_frame=self.tpose.isChecked())
+                            tpose_frame=self.tpose.isChecked(),
+                            fingers=self.fingers.isChecked())
 
     def start_export(self) -> None:
         self.last_error = None

@@ -53,3 +53,40 @@ def test_track_hands_toggle_draws_hands_and_shows_their_cost(qtbot, window, shar
     qtbot.waitUntil(lambda: window.mode == "idle", timeout=10_000)
     window.hands_action.trigger()
     assert not window.config.hands and window.hands_label.text() == ""
+
+
+def test_export_dialog_offers_the_fingers_for_a_take_with_hands(qtbot, window, tmp_path):
+    """A recorded take with hands but no finger angles (a live take): the dialog's finger
+    box is on, the export has finger bones (smoothed angles made on the way); off, none."""
+
+
+    from mocap_app.core.bvh import read_bvh
+    from mocap_app.core.pose import FramePose
+    from mocap_app.takes import TakeWriter
+    from tests.export.hands import puppet_with_hands
+    seq, _ = puppet_with_hands(20)
+    folder = tmp_path / "hands_take"
+    w = TakeWriter(folder, fps=30, image_size=(640, 480))
+    for i in range(20):
+        w.append(FramePose(i, float(seq.timestamps[i]), (640, 480), None,
+                           seq.keypoints_2d[i], seq.visibility[i], seq.joints_3d[i],
+                           seq.root_positions[i], hands_2d=seq.hands_2d[i],
+                           hands_3d=seq.hands_3d[i]))
+    w.close()
+    dialog = window.export_take(folder)
+    qtbot.waitExposed(dialog)
+    assert dialog.fingers.isEnabled() and dialog.fingers.isChecked()
+    dialog.format.setCurrentIndex(dialog.format.findData("bvh"))
+    for on, name in ((True, "with.bvh"), (False, "without.bvh")):
+        dialog.fingers.setChecked(on)
+        assert dialog.options().fingers is on
+        dialog.path.setText(str(tmp_path / name))
+        dialog.exported = dialog.last_error = None
+        dialog.export_button.click()
+        qtbot.waitUntil(lambda: dialog.exported is not None or dialog.last_error is not None,
+                        timeout=60_000)
+        assert dialog.last_error is None, dialog.last_error
+        assert ("LeftHandIndex4" in read_bvh(tmp_path / name).names) is on
+    assert window.settings.get("export/fingers", True, bool) is False
+    dialog.reject()
+
