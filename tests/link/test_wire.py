@@ -237,3 +237,18 @@ def test_recorded_poses_are_keyed_at_their_own_time():
     # NTSC capture times into a 29.97 scene land on whole frames
     fps = 30000 / 1001
     assert rigmap.key_frame(100 / fps, 0.0, 1.0, fps) == 101.0
+
+
+def test_a_take_with_finger_bones_streams_its_body_as_the_export_poses_it():
+    """Version 1 carries the body's 25 bones; a take with hands (whose export rig gains
+    finger bones after them) streams the same body, every head where the export has it."""
+    from mocap_app.export import ExportOptions, rig_joint_positions
+    from ..export.hands import puppet_with_hands
+    seq, _angles = puppet_with_hands(20)
+    assert seq.has_hands
+    frames = take_frames(seq)
+    pos, names = rig_joint_positions(seq, ExportOptions(unit="m"))
+    assert len(names) > wire.NUM_BONES                 # the export has finger bones
+    idx = [names.index(b) for b in wire.BONES]
+    for k, f in enumerate(frames):
+        np.testing.assert_allclose(f.positions(), pos[k][idx], atol=1e-9)
