@@ -1,12 +1,15 @@
 """The Stream toggle beside Record: with the fake camera running, it sends every live
 pose to a receiver on this computer (the add-on's own receiving code listens) until it is
-switched off; a bad port in the settings is refused with the valid range, and stopping
-the camera stops the stream."""
+switched off; "to VMC" sends VMC bundles (a python-osc receiver gets them); a bad port in
+the settings is refused with the valid range, and stopping the camera stops the
+stream."""
 from __future__ import annotations
 
 import socket
 
 import numpy as np
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import BlockingOSCUDPServer
 
 from mocap_app.capture.fake_camera import PacedVideoSource
 from mocap_app.core.paths import sample_clip
@@ -59,7 +62,29 @@ def test_stream_toggle_sends_live_poses(qtbot, window, screenshot):
         assert window.streamer is None and not sp.stream_button.isChecked()
         assert "1..65535" in window.errors[-1][1]
 
+        # to VMC: a python-osc receiver gets the bundles
+        vmc_times = []
+        dispatcher = Dispatcher()
+        dispatcher.map("/VMC/Ext/T", lambda address, t: vmc_times.append(t))
+        server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        server.timeout = 0.05
+        try:
+            window.settings.set("link/port_vmc", server.server_address[1])
+            sp.stream_target.setCurrentIndex(sp.stream_target.findData("vmc"))
+            sp.stream_button.click()
+            assert window.streamer.settings.target == "vmc"
+
+            def vmc_received(n):
+                server.handle_request()
+                return len(vmc_times) >= n
+            qtbot.waitUntil(lambda: vmc_received(3), timeout=30_000)
+            assert vmc_times == sorted(vmc_times)
+            sp.stream_button.click()
+        finally:
+            server.server_close()
+
         window.settings.set("link/port_blender", rx.port)
+        sp.stream_target.setCurrentIndex(sp.stream_target.findData("blender"))
         sp.stream_button.click()
         assert window.streamer is not None
         window.stop_live()                                        # stopping ends the link
