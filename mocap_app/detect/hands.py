@@ -48,6 +48,25 @@ class HandObservation:
     side_score: float           # the model's probability that this is the ``side`` hand
     roi: Roi                    # the crop the landmarks came from
     source: str                 # "tracked", "pose" or "palm": which step found it
+    depth: np.ndarray | None = None  # (21,) the landmarks' relative depth, pixels (with
+                                     # landmarks_2d: the hand in image axes)
+
+    def hand_3d(self) -> np.ndarray:
+        """(21, 3) metres, camera axes, wrist at the origin: the mean of the model's two
+        3D answers, its metric world landmarks and its image landmarks with their depth
+        (scaled to the world landmarks' size), each normalised by its wrist -> middle
+        knuckle length. On rendered hands with known poses the mean's finger angles are
+        4 degrees closer to the truth than the world landmarks' alone (docs/HANDS.md)."""
+        world = self.world_landmarks - self.world_landmarks[0]
+        size = float(np.linalg.norm(world[9]))
+        if self.depth is None or size < 1e-9:
+            return world
+        img = np.concatenate([self.landmarks_2d, self.depth[:, None]], axis=1)
+        img = img - img[0]
+        img_size = float(np.linalg.norm(img[9]))
+        if img_size < 1e-9:
+            return world
+        return 0.5 * (world + img * (size / img_size))
 
 
 @dataclass(frozen=True)
@@ -196,7 +215,8 @@ class HandTracker:
         if np.linalg.norm(res.landmarks_2d[0] - wrist) > limit:
             return None
         return HandObservation(side=side, landmarks_2d=res.landmarks_2d,
-                               world_landmarks=res.world_landmarks, presence=res.presence,
+                               world_landmarks=res.world_landmarks, depth=res.depth,
+                               presence=res.presence,
                                side_score=side_score, roi=res.roi, source=source)
 
 

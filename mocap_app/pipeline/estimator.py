@@ -222,6 +222,5 @@ def hand_arrays(result) -> tuple[np.ndarray, np.ndarray]:
     for k, hand in enumerate((result.left, result.right)):
         if hand is not None:
             pts[k] = hand.landmarks_2d
-            w = camera_to_app(hand.world_landmarks)
-            world[k] = w - w[0]
+            world[k] = camera_to_app(hand.hand_3d())
     return pts, world
