@@ -158,3 +158,21 @@ def test_keep_tracking_follows_holistics_limits():
 def test_options_are_checked_at_once(opts, word):
     with pytest.raises(ValueError, match=word):
         HandTracker(**opts)
+
+
+def test_hand_3d_is_the_mean_of_the_two_answers_at_the_world_scale():
+    from mocap_app.detect.hands import HandObservation
+    rng = np.random.default_rng(0)
+    world = rng.normal(0, 0.03, (21, 3)) + 0.5
+    img = (world - world[0]) * 2000.0 + np.array([300.0, 200.0, 0.0])  # same shape, pixels
+    roi = Roi(center=(300.0, 200.0), size=100.0)
+    obs = HandObservation("left", img[:, :2], world, 0.9, 0.9, roi, "pose", img[:, 2])
+    np.testing.assert_allclose(obs.hand_3d(), world - world[0], atol=1e-12)
+    bent = img.copy()
+    bent[8] += np.array([0.0, 0.0, 40.0])            # the image answer curls the index tip
+    obs = HandObservation("left", bent[:, :2], world, 0.9, 0.9, roi, "pose", bent[:, 2])
+    got = obs.hand_3d()
+    np.testing.assert_allclose(got[8] - (world[8] - world[0]), [0, 0, 0.5 * 40 / 2000.0],
+                               atol=1e-12)
+    no_depth = HandObservation("left", img[:, :2], world, 0.9, 0.9, roi, "pose")
+    np.testing.assert_allclose(no_depth.hand_3d(), world - world[0])
