@@ -39,7 +39,7 @@ from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
 from .rendered_data import DetectorResiduals, RenderedPairs, load_rendered
-from .train import JSD_SAMPLES, frames_of, lifter_loss, predict_cube
+from .train import JSD_SAMPLES, W_SYMMETRY, frames_of, lifter_loss, predict_cube
 
 
 def with_no_detector_3d(inputs: np.ndarray) -> np.ndarray:
@@ -90,6 +90,8 @@ def main(argv=None) -> None:
     p.add_argument("--mocap-no-3d", type=float, default=0.2,
                    help="share of the projected-mocap pairs given no detector 3D, 0..1 "
                         "(the others get truth + a measured residual)")
+    p.add_argument("--w-symmetry", type=float, default=W_SYMMETRY,
+                   help="weight of the left/right bone-length symmetry loss")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
     p.add_argument("--steps", type=int, default=None, help="stop after this many steps")
     p.add_argument("--batch", type=int, default=256)
@@ -186,6 +188,7 @@ def main(argv=None) -> None:
         meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
+                "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
                 "init": str(init), "input_features": DETECTOR_FEATURES,
@@ -215,7 +218,7 @@ def main(argv=None) -> None:
         perm = rng.permutation(len(x))        # the JSD is estimated on the first samples
         model.train()
         loss, _ = lifter_loss(model(torch.from_numpy(x[perm])), torch.from_numpy(y[perm]),
-                              model.config.jsd_sigma, JSD_SAMPLES)
+                              model.config.jsd_sigma, JSD_SAMPLES, {"symmetry": a.w_symmetry})
         opt.zero_grad()
         loss.backward()
         opt.step()
