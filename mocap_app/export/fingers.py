@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.hand import (FINGERS, NEUTRAL, SIDES, default_layout, finger_angles,
-                         finger_bases, finger_local_rotations, hand_layout, LIMITS)
+                         finger_bases, finger_local_rotations, hand_layout, LIMITS,
+                         palm_frame)
 from ..core.pose import PoseSequence
+from ..core.rotations import frame_from_axes
 
 _SIDE_NAMES = ("Left", "Right")
 #: The palm frame (columns a, u, p) of each hand in the rig's T-pose: fingers along the
@@ -27,6 +29,8 @@ REST_PALM = {
     "right": np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]]),
 }
 TIP_END = 0.3      # End Site past each tip bone, in lengths of the finger's last bone
+TWIST_BLEND_S = 0.3     # a hand lost or found: its twist blends to/from the forearm's
+TWIST_SMOOTH_S = 0.05   # Gaussian sigma on the palm's normal (the hand model is noisy)
 
 
 def finger_bone_names(side_name: str) -> list[list[str]]:
@@ -120,4 +124,78 @@ def finger_world_rotations(g_body: np.ndarray, angles: np.ndarray, rig: FingerRi
                 rot = rot @ local[:, f, j]
                 g[:, rig.chains[k, f, j]] = rot
             g[:, rig.chains[k, f, 3]] = rot                        # the tip: its parent's
+    return g
+
+
+def _smoothstep_left(d: np.ndarray) -> np.ndarray:
+    x = np.clip(d / TWIST_BLEND_S, 0.0, 1.0)
+    return 1.0 - x * x * (3.0 - 2.0 * x)
+
+
+def palm_normals(seq: PoseSequence, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per side, the palm's normal (out of the palm) in the take's axes at the output
+    times, (2, T_out, 3), and how much to trust it, (2, T_out) in 0..1: 1 where the hand is
+    seen, blending to 0 over ``TWIST_BLEND_S`` away from seen frames (both ways), so that
+    the hand's twist never snaps. Normals are smoothed over the seen frames
+    (``TWIST_SMOOTH_S``) and held from the nearest seen frame across a gap."""
+    ts = np.asarray(seq.timestamps, float)
+    normals = np.zeros((2, len(query), 3))
+    weights = np.zeros((2, len(query)))
+    for k, side in enumerate(SIDES):
+        x = np.asarray(seq.hands_3d[:, k], float)
+        seen = np.all(np.isfinite(x), axis=(-1, -2))
+        if not seen.any():
+            continue
+        idx = np.flatnonzero(seen)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = palm_frame(x[idx], side)[..., 2]                   # (S, 3)
+        ok = np.all(np.isfinite(n), axis=-1)
+        idx, n = idx[ok], n[ok]
+        if not len(idx):
+            continue
+        tsn = ts[idx]
+        smooth = np.empty_like(n)
+        for j, t in enumerate(tsn):                                 # Gaussian over seen
+            w = np.exp(-0.5 * ((tsn - t) / TWIST_SMOOTH_S) ** 2)
+            smooth[j] = w @ n / w.sum()
+        # nearest seen frame for every source frame, and the distance to it in time
+        pos = np.clip(np.searchsorted(tsn, ts), 0, len(tsn) - 1)
+        prev = np.clip(pos - 1, 0, len(tsn) - 1)
+        near = np.where(np.abs(tsn[prev] - ts) <= np.abs(tsn[pos] - ts), prev, pos)
+        filled = smooth[near]                                       # (T, 3)
+        w_src = _smoothstep_left(np.abs(tsn[near] - ts))
+        for c in range(3):
+            normals[k, :, c] = np.interp(query, ts, filled[:, c])
+        weights[k] = np.interp(query, ts, w_src)
+    return normals, weights
+
+
+def twist_hands_to_palms(g: np.ndarray, normals: np.ndarray, weights: np.ndarray,
+                         hand_bones: tuple[int, int], rest_frames: np.ndarray) -> np.ndarray:
+    """The body's hand bones (T, N, 3, 3 world rotations) turned about their own aim so
+    that the palm faces where the hand model sees it (weights 0: the forearm's twist, as
+    the body alone gives; in between, that share of the turn from the forearm's twist to
+    the palm's). The aim, so every bone head, stays where it was."""
+    g = g.copy()
+    for k, side in enumerate(SIDES):
+        b = hand_bones[k]
+        frame = g[:, b] @ rest_frames[b]                 # columns: aim, hinge, third
+        aim, hinge = frame[..., 0], frame[..., 1]
+        # the hand's secondary axis is the back of the hand on the left, the palm on the
+        # right (REST_PALM: p = -Y; the left hand's rest frame has +Y, the right's -Y)
+        palm_side = (-1.0 if side == "left" else 1.0) * normals[k]
+        # the twist about the aim from the forearm's hinge to the palm, unwrapped over
+        # time, and a share ``weights`` of it: a blend along the arc, never through zero
+        palm_side = palm_side - np.sum(palm_side * aim, -1, keepdims=True) * aim
+        phi = np.arctan2(np.sum(aim * np.cross(hinge, palm_side), -1),
+                         np.sum(hinge * palm_side, -1))
+        usable = (np.linalg.norm(palm_side, axis=-1) > 1e-6) & (weights[k] > 0)
+        if not usable.any():
+            continue
+        phi[~usable] = 0.0
+        phi = np.unwrap(phi) * weights[k]
+        c, s_ = np.cos(phi)[:, None], np.sin(phi)[:, None]
+        secondary = c * hinge + s_ * np.cross(aim, hinge)      # hinge turned about the aim
+        f = frame_from_axes(aim[usable], secondary[usable], 0, 1)
+        g[usable, b] = f @ rest_frames[b].T
     return g

@@ -32,7 +32,8 @@ import numpy as np
 from ..core.pose import PoseSequence
 from ..core.rotations import frame_from_axes, matrix_to_euler, normalize, rotation_between
 from ..core.skeleton import J, NUM_JOINTS
-from .fingers import finger_rig, finger_world_rotations
+from .fingers import (finger_rig, finger_world_rotations, palm_normals,
+                      twist_hands_to_palms)
 from .options import ExportOptions
 from .presets import bone_name
 
@@ -437,6 +438,11 @@ def retarget(seq: PoseSequence, options: ExportOptions = ExportOptions()) -> Ret
         rig_offsets = np.concatenate([rig_offsets, hands.offsets])
         end_sites = np.concatenate([rig.end_sites, hands.end_sites])
         end_sites[[B["LeftHandMiddle1"], B["RightHandMiddle1"]]] = 0.0   # not leaves now
+        normals, weights = palm_normals(seq, query)
+        if options.tpose_frame:
+            normals = np.concatenate([np.zeros((2, 1, 3)), normals], axis=1)
+            weights = np.concatenate([np.zeros((2, 1)), weights], axis=1)
+        g = twist_hands_to_palms(g, normals, weights, hands.hand_bones, rig.rest_frames)
         g = finger_world_rotations(g, angles, hands)
         local = local_rotations(g, parents)
     euler = unwrap_euler(matrix_to_euler(local, "ZXY"))

@@ -353,6 +353,10 @@ class ExportDialog(QDialog):
         job = ExportJob(self.folder, path, options, self.foot_locking.currentData())
         job.done.connect(self._done)
         job.failed.connect(self._failed)
+        if self.runner is not None:
+            # the last export's thread may still be winding down after it reported:
+            # dropping its runner then destroys a running QThread (Qt aborts the app)
+            self.runner.shutdown()
         self.runner = JobRunner(job, "export")
         self.runner.start()
 

@@ -96,6 +96,9 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
                                 seq.image_size, seq.fps, root_opts)
         joints, roots, rotation = track.joints, track.root_positions, track.rotation
         current = replace(current, joints_3d=joints, root_positions=roots)
+        if current.hands_3d is not None:     # the hands turn with the body's world
+            current = replace(current, hands_3d=np.einsum("ij,...j->...i", rotation,
+                                                          current.hands_3d))
         stages["root"] = current
 
     contact_opts = options.contact or ContactOptions(mode=options.foot_contact)

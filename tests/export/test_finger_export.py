@@ -131,3 +131,58 @@ def test_cli_export_has_fingers_and_no_fingers_leaves_them_out(tmp_path, capsys)
     d = np.abs(with_fingers.world_positions()[:, tip]
                - r.positions[:, r.names.index("LeftHandIndex4")])
     assert 0.01 < d.max() < 0.6                                  # centimetres
+
+
+def _palm_hands(seq, normal_world, unseen=None):
+    """The take's hands re-built so that each palm faces ``normal_world`` (3,), keeping
+    the known angles (landmarks in any frame give the same angles)."""
+    from mocap_app.core.hand import palm_frame as pf
+    from mocap_app.core.rotations import frame_from_axes
+    x = seq.hands_3d.copy()
+    out = np.empty_like(x)
+    for k, side in enumerate(SIDES):
+        h = pf(x[:, k], side)                                     # current palm frames
+        u = np.array([0.3, -1.0, 0.1])                            # any aim not along n
+        want = frame_from_axes(u, normal_world, 1, 2)             # columns a, u, p
+        want = np.broadcast_to(want, h.shape)
+        out[:, k] = np.einsum("tij,tkj->tki", want @ np.swapaxes(h, -1, -2), x[:, k])
+    if unseen is not None:
+        out[unseen, 1] = np.nan
+    return replace(seq, hands_3d=out)
+
+
+def test_the_hand_bone_turns_to_face_the_palm_the_hand_model_sees():
+    seq, _ = puppet_with_hands(60)
+    n = np.array([0.0, 0.0, 1.0])                                  # palms to the front
+    seq = _palm_hands(seq, n, unseen=slice(20, 41))
+    r = retarget(seq)
+    body = retarget(puppet_sequence(60, turns=0.25))
+    for k, side in enumerate(SIDES):
+        hand = r.names.index("LeftHand" if side == "left" else "RightHand")
+        mid = r.names.index("LeftHandMiddle1" if side == "left" else "RightHandMiddle1")
+        aim = r.positions[:, mid] - r.positions[:, hand]
+        aim /= np.linalg.norm(aim, axis=-1, keepdims=True)
+        from mocap_app.core.hand import palm_frame as pf
+        seen_n = pf(seq.hands_3d[0, k], side)[:, 2]                  # the palm's normal
+        assert seen_n @ n > 0.99
+        want = seen_n - (aim @ seen_n)[:, None] * aim
+        want /= np.linalg.norm(want, axis=-1, keepdims=True)
+        got = r.world_rotations[:, hand] @ REST_PALM[side][:, 2]      # the rig's palm
+        seen = np.ones(60, bool) if side == "left" else np.r_[np.ones(20, bool),
+                                                              np.zeros(21, bool),
+                                                              np.ones(19, bool)]
+        # seen frames (beyond the blend from the gap): the palm faces where it was seen
+        steady = seen.copy()
+        if side == "right":
+            steady[11:50] = False
+        np.testing.assert_allclose(got[steady], want[steady], atol=1e-6)
+        if side == "right":
+            # mid-gap (> 0.3 s from a seen frame): the forearm's twist, as without hands
+            np.testing.assert_allclose(r.world_rotations[30, hand],
+                                       body.world_rotations[30, hand], atol=1e-9)
+            # and no snap on the way: the palm turns at most 1/4 of its total in a frame
+            turn = np.degrees(np.arccos(np.clip(np.sum(got[1:] * got[:-1], -1), -1, 1)))
+            total = np.degrees(np.arccos(np.clip(got[19] @ got[30], -1, 1)))
+            assert total > 20 and turn.max() < 0.25 * total + 1e-6, (turn.max(), total)
+    # the body's joints are where they were: the hand turned about its own aim
+    np.testing.assert_allclose(r.positions[:, :len(BONES)], body.positions, atol=1e-9)
