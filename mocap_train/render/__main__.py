@@ -1,6 +1,6 @@
 """Generate the rendered set: sharded, resumable, reproducible from its manifest.
 
-    python -m mocap_train.render --count 150000 --workers 2 --out .cache/rendered_v2
+    python -m mocap_train.render --count 156000 --workers 2 --out .cache/rendered_v2
     python -m mocap_train.render --out DIR --from-manifest mocap_train/render/manifests/rendered_v2.json
     python -m mocap_train.render --out DIR --verify       # re-derive each shard's checksum
 
