@@ -103,30 +103,21 @@ def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return loo, allv
 
 
-#: limbs tested for left/right swaps, and how much nearer the mirrored labels they must be
-SWAP_LIMBS = [(J[f"left_{p}"], J[f"right_{p}"]) for p in ("elbow", "wrist", "knee", "ankle")]
-SWAP_MARGIN = 0.5
-
-
 def swapped_frames(pred: np.ndarray, ref_cam: np.ndarray) -> np.ndarray:
     """(F,) bool: frames whose limbs, pelvis-aligned and *not* rotated, lie clearly nearer
-    the reference's other side (mean limb distance below ``SWAP_MARGIN`` of the distance
-    to their own side). ``pred`` and ``ref_cam`` (F, J, 3) in the view's camera-app axes:
-    a body seen facing the wrong way (the detector's front/back confusion) has its limbs
-    on the wrong side there, which a Procrustes rotation would hide. Frames without all
-    limbs and the pelvis in both are False."""
-    need = [J["pelvis"]] + [j for pair in SWAP_LIMBS for j in pair]
+    the reference's other side (``eval_rendered.swapped``, the rendered benchmark's test).
+    ``pred`` and ``ref_cam`` (F, J, 3) in the view's camera-app axes: a body seen facing
+    the wrong way (the detector's front/back confusion) has its limbs on the wrong side
+    there, which a Procrustes rotation would hide. Frames without all limbs and the pelvis
+    in both are False."""
+    from eval_rendered import LIMBS, swapped
+    need = [J["pelvis"]] + LIMBS
     ok = np.isfinite(pred[:, need]).all(axis=(1, 2)) & np.isfinite(ref_cam[:, need]).all(axis=(1, 2))
     out = np.zeros(len(pred), bool)
-    if not ok.any():
-        return out
-    p = pred[ok] - pred[ok][:, J["pelvis"]:J["pelvis"] + 1]
-    r = ref_cam[ok] - ref_cam[ok][:, J["pelvis"]:J["pelvis"] + 1]
-    own = np.mean([np.linalg.norm(p[:, a] - r[:, a], axis=-1)
-                   + np.linalg.norm(p[:, b] - r[:, b], axis=-1) for a, b in SWAP_LIMBS], axis=0)
-    other = np.mean([np.linalg.norm(p[:, a] - r[:, b], axis=-1)
-                     + np.linalg.norm(p[:, b] - r[:, a], axis=-1) for a, b in SWAP_LIMBS], axis=0)
-    out[ok] = other < SWAP_MARGIN * own
+    if ok.any():
+        p = pred[ok] - pred[ok][:, J["pelvis"]:J["pelvis"] + 1]
+        r = ref_cam[ok] - ref_cam[ok][:, J["pelvis"]:J["pelvis"] + 1]
+        out[ok] = swapped(p, r)
     return out
 
 
