@@ -167,16 +167,10 @@ def make_pairs(split: str, source: str, seed: int, max_frames: int | None = None
     if source == "lifter":
         cached = _pairs_cache(split, seed, max_frames, lifter_path)
         if cached.exists():
-            with np.load(cached) as d:   # each d[key] reads the file again: read once
-                inp, gt, off = d["inp"], d["gt"], d["offsets"]
-            return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
+            return _load_chunks(cached)
         pairs = _make_pairs(split, source, seed, max_frames, lifter or (
             LifterAdapter(lifter_path) if lifter_path else None))
-        off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
-        tmp = cached.with_name(cached.stem + ".part.npz")
-        np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
-                 gt=np.concatenate([p[1] for p in pairs]), offsets=off)
-        tmp.replace(cached)
+        _save_chunks(cached, pairs)
         return pairs
     return _make_pairs(split, source, seed, max_frames, lifter)
 
@@ -219,9 +213,7 @@ def rendered_pairs(folder: Path, split: str, lifter_path: Path | None = None):
     cached = cache_dir() / "refiner" / (
         f"rendered_{split}_{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz")
     if cached.exists():
-        with np.load(cached) as d:
-            inp, gt, off = d["inp"], d["gt"], d["offsets"]
-        return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
+        return _load_chunks(cached)
     lifter = LifterAdapter(lifter_path)
     pairs = []
     for seq in rendered_sequences(folder, split):
@@ -229,12 +221,25 @@ def rendered_pairs(folder: Path, split: str, lifter_path: Path | None = None):
         if inp is not None:
             pairs.append((inp.astype(np.float32), seq.truth.astype(np.float32)))
     cached.parent.mkdir(parents=True, exist_ok=True)
+    _save_chunks(cached, pairs)
+    return pairs
+
+
+def _load_chunks(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(input, truth) chunks from a cache file of ``_save_chunks``."""
+    with np.load(path) as d:   # each d[key] reads the file again: read once
+        inp, gt, off = d["inp"], d["gt"], d["offsets"]
+    return [(inp[a:b], gt[a:b]) for a, b in zip(off[:-1], off[1:])]
+
+
+def _save_chunks(path: Path, pairs) -> None:
+    """Chunks concatenated with their offsets; written under a per-process name and moved
+    into place (two trainings may fill the same cache at once)."""
     off = np.concatenate([[0], np.cumsum([len(p[0]) for p in pairs])])
-    tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.part.npz")   # two trainings at once
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.part.npz")
     np.savez(tmp, inp=np.concatenate([p[0] for p in pairs]),
              gt=np.concatenate([p[1] for p in pairs]), offsets=off)
-    tmp.replace(cached)
-    return pairs
+    tmp.replace(path)
 
 
 # --------------------------------------------------------------------------- metrics
