@@ -67,13 +67,16 @@ class WindowActions:
             self.hands_label.setText("")
 
     def _show_hands_cost(self, estimator) -> None:
-        """"hands 2 x 6.1 ms" (both every frame) or "hands 1 x 6.1 ms, half rate"."""
+        """"hands 2 x 6.1 ms" (both every frame) or "hands 1 x 6.1 ms, half rate", with
+        ", own thread" when they run beside the body on the second core."""
         cost = getattr(estimator, "cost", None)
         if cost is None or getattr(estimator, "hands", None) is None or not cost.frames:
             return
         half = estimator.hands_alternating
         self.hands_label.setText(f"hands {1 if half else 2} x {cost.per_hand_s * 1000:.1f} ms"
-                                 + (", half rate" if half else ""))
+                                 + (", half rate" if half else "")
+                                 + (", own thread" if getattr(estimator, "worker", None)
+                                    else ""))
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()

@@ -2,6 +2,7 @@
 lifter is loaded). Shared by the live and offline pipelines."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,9 @@ class EstimatorConfig:
     hand_rate: str = "every"        # "every": both hands every frame; "alternate": one
                                     # hand a frame, the other held; "auto": alternate
                                     # while both would not fit the live frame budget
+    hand_thread: bool | None = None  # hands on their own thread (pipeline/hand_worker.py:
+                                     # the second core, hands one frame old); None: live
+                                     # where there are two cores, offline never
 
     def __post_init__(self):
         if self.hand_rate not in HAND_RATES:
@@ -46,6 +50,8 @@ def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
     at the rate the frame budget allows ("auto") unless a rate was chosen."""
     if config.hands and config.hand_rate == "every":
         config = replace(config, hand_rate="auto")
+    if config.hands and config.hand_thread is None:
+        config = replace(config, hand_thread=(os.cpu_count() or 1) >= 2)
     if config.flip_average is not None:
         return config
     return replace(config, flip_average=LIVE_FLIP_AVERAGE)
@@ -95,6 +101,11 @@ class PoseEstimator:
         self.lifter = (lifter if lifter is not None
                        else load_lifter(config.lifter, config.flip_average))
         self.hands = make_hand_tracker() if config.hands else None
+        self.worker = None          # the hands' own thread (config.hand_thread)
+        if self.hands is not None and config.hand_thread:
+            from .hand_worker import HandWorker  # noqa: PLC0415
+            self.worker = HandWorker(self.hands)
+        self._submitted: tuple[np.ndarray, tuple[str, ...]] | None = None  # body, sides
         self.last_hands = None      # the hand tracker's last HandsResult (GUI drawing)
         self.cost = FrameCost()
         self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -110,7 +121,7 @@ class PoseEstimator:
         det = self.detector.detect(image, timestamp)
         t1 = time.perf_counter()
         hands_2d = hands_3d = None
-        if self.hands is not None:
+        if self.hands is not None and self.worker is None:
             sides = self._hand_sides()
             self.last_hands = self.hands.track(image, det, sides)
             if det is not None:
@@ -124,6 +135,8 @@ class PoseEstimator:
         self.cost.add_detector(t1 - t0)
         self._frames += 1
         if det is None:
+            if self.worker is not None:
+                self._worker_hands(image, None)
             return FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
         world = det.app_world_joints()
@@ -135,6 +148,8 @@ class PoseEstimator:
                 heatmaps = {k: np.asarray(v[0]) for k, v in res.heatmaps.items()}
         else:
             joints = world
+        if self.worker is not None:
+            hands_2d, hands_3d = self._worker_hands(image, det)
         if not np.isfinite(joints).all():
             return FramePose(index, timestamp, (w, h))
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
@@ -142,14 +157,45 @@ class PoseEstimator:
                          detector_3d=world if np.isfinite(world).all() else None,
                          hands_2d=hands_2d, hands_3d=hands_3d)
 
+    def _worker_hands(self, image: np.ndarray, det):
+        """Hands on the worker thread: collect last frame's (they ran while this frame's
+        body was detected and lifted), move their 2D with the body's wrists to this
+        frame, and submit this frame's. (None, None) on the first frame of a person."""
+        got, seconds = self.worker.collect()
+        hands_2d = hands_3d = None
+        if got is not None and self._submitted is not None:
+            body, sides = self._submitted
+            self.last_hands = got
+            self.cost.add_hands(seconds, len(sides))
+            if det is not None:
+                hands_2d, hands_3d = hand_arrays(got)
+                hands_2d = hands_2d + (det.landmarks_2d[[15, 16]] - body[[15, 16]])[:, None]
+                if len(sides) == 1:
+                    hands_2d, hands_3d = self._hold_other(hands_2d, hands_3d, sides[0], det)
+        self._submitted = None
+        if det is None:
+            self._held = None
+            return None, None
+        self._held = ((hands_2d, hands_3d, det.landmarks_2d) if hands_2d is not None
+                      else None)
+        sides = self._hand_sides()
+        self.worker.submit(image, det, sides)
+        self._submitted = (det.landmarks_2d.copy(), sides)
+        return hands_2d, hands_3d
+
     def reset(self) -> None:
         self.detector.reset()
-        if self.hands is not None:
+        self._held = self._submitted = None
+        if self.worker is not None:
+            self.worker.reset()
+        elif self.hands is not None:
             self.hands.reset()
 
     def close(self) -> None:
         self.detector.close()
-        if self.hands is not None:
+        if self.worker is not None:
+            self.worker.close()
+        elif self.hands is not None:
             self.hands.close()
 
 
@@ -157,7 +203,8 @@ class PoseEstimator:
     @property
     def hands_alternating(self) -> bool:
         rate = self.config.hand_rate
-        return rate == "alternate" or (rate == "auto" and self.cost.over_budget())
+        return rate == "alternate" or (
+            rate == "auto" and self.cost.over_budget(parallel=self.worker is not None))
 
     def _hand_sides(self) -> tuple[str, ...]:
         if not self.hands_alternating:
@@ -203,10 +250,15 @@ class FrameCost:
         if sides:
             self.per_hand_s = self._mean(self.per_hand_s, seconds / sides)
 
-    def over_budget(self, budget_s: float = LIVE_BUDGET_S) -> bool:
+    def over_budget(self, budget_s: float = LIVE_BUDGET_S, parallel: bool = False) -> bool:
         """Whether the detector and both hands every frame would not fit ``budget_s``
-        (decided after 10 frames; the lifter's ~1 ms is inside the spare tenth)."""
-        return self.frames >= 10 and self.detector_s + 2 * self.per_hand_s > budget_s
+        (decided after 10 frames; the lifter's ~1 ms is inside the spare tenth). With the
+        hands on their own thread (``parallel``) each of the two must fit on its own."""
+        if self.frames < 10:
+            return False
+        hands = 2 * self.per_hand_s
+        need = max(self.detector_s, hands) if parallel else self.detector_s + hands
+        return need > budget_s
 
 
 def make_hand_tracker():

@@ -25,6 +25,9 @@ def test_track_hands_toggle_draws_hands_and_shows_their_cost(qtbot, window, shar
                 and window.hands_label.text().startswith("hands "))
     qtbot.waitUntil(both_hands_drawn, timeout=60_000)
     assert " ms" in window.hands_label.text()
+    # live, on two cores, the hands run on their own thread beside the body
+    import os
+    assert (", own thread" in window.hands_label.text()) == ((os.cpu_count() or 1) >= 2)
     # the 3D hands hang on the drawn skeleton's wrists
     from mocap_app.core.skeleton import J
     shown = window.view3d.shown_hands

@@ -95,3 +95,80 @@ def test_live_session_gives_causal_finger_angles_and_records_the_hands(shared_da
                for r in results)
     seq, _ = load_take(tmp_path / "take")
     assert seq.hands_3d is not None and np.isfinite(seq.hands_3d[-5:]).all()
+
+
+def test_hands_on_their_own_thread_are_last_frames_moved_with_the_wrists(shared_data):
+    """The worker thread runs frame t's hands while frame t+1's body is detected: frame
+    t+1 gets exactly the same-thread estimator's hands of frame t, their 2D shifted by the
+    body's wrist motion."""
+    from mocap_app.pipeline.estimator import live_config
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(40))
+    same = PoseEstimator(EstimatorConfig(lifter="none", hands=True))
+    threaded = PoseEstimator(EstimatorConfig(lifter="none", hands=True, hand_thread=True))
+    assert same.worker is None and threaded.worker is not None
+    a = [same.estimate(frames[i], i, i / 30) for i in range(40)]
+    b = [threaded.estimate(frames[i], i, i / 30) for i in range(40)]
+    assert threaded.worker.pending                  # frame 39's hands, not yet used
+    threaded.worker.collect()
+    assert threaded.hands.runs == same.hands.runs   # the same passes on the same frames
+    compared = 0
+    for i in range(1, 40):
+        if a[i - 1].hands_3d is None or b[i].hands_3d is None:
+            continue
+        np.testing.assert_array_equal(b[i].hands_3d, a[i - 1].hands_3d)
+        for k, wrist in enumerate(("left_wrist", "right_wrist")):
+            shift = a[i].keypoints_2d[J[wrist]] - a[i - 1].keypoints_2d[J[wrist]]
+            np.testing.assert_allclose(b[i].hands_2d[k], a[i - 1].hands_2d[k] + shift,
+                                       atol=1e-9)
+        compared += int(np.isfinite(b[i].hands_3d).all())
+    assert compared >= 25                       # both hands seen from frame ~10 on
+    threaded.reset()                            # a new source: nothing carried over
+    first = threaded.estimate(frames[20], 0, 0.0)
+    assert first.hands_3d is None
+    threaded.close()
+    assert not threaded.worker._thread.is_alive()
+    # the live configuration puts the hands on the second core where there is one
+    import os
+    assert live_config(EstimatorConfig(hands=True)).hand_thread == ((os.cpu_count() or 1) >= 2)
+    assert EstimatorConfig(hands=True).hand_thread is None     # offline: same thread
+
+
+def test_hand_worker_hands_errors_to_the_estimators_thread():
+    import pytest
+    from mocap_app.pipeline.hand_worker import HandWorker, HandWorkerError
+
+    class Broken:
+        closed = False
+
+        def track(self, image, body, sides):
+            raise OSError("model file vanished")
+
+        def reset(self):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    worker = HandWorker(Broken())
+    assert worker.collect() == (None, 0.0)              # nothing pending
+    worker.submit(np.zeros((4, 4, 3), np.uint8), None, ("left",))
+    with pytest.raises(HandWorkerError, match="hand tracking failed: model file vanished"):
+        worker.collect()
+    assert not worker.pending
+    worker.close()
+    assert worker.tracker.closed
+    with pytest.raises(HandWorkerError, match="closed"):
+        worker.submit(np.zeros((4, 4, 3), np.uint8), None, ("left",))
+
+
+def test_auto_rate_with_the_hand_thread_needs_each_core_to_fit_alone():
+    from mocap_app.pipeline.estimator import FrameCost
+    cost = FrameCost()
+    for _ in range(12):
+        cost.add_detector(0.020)
+        cost.add_hands(0.024, 2)
+    assert cost.over_budget()                       # 20 + 24 ms in series: over 30 ms
+    assert not cost.over_budget(parallel=True)      # 20 | 24 ms side by side: fits
+    for _ in range(100):
+        cost.add_hands(0.040, 2)
+    assert cost.over_budget(parallel=True)          # 40 ms of hands alone: over
