@@ -51,6 +51,9 @@ class FramePose:
     hands_2d: np.ndarray | None = field(default=None, compare=False)   # (2, 21, 2) pixels
     hands_3d: np.ndarray | None = field(default=None, compare=False)   # (2, 21, 3) metres,
                                                 # app axes, each hand's wrist at the origin
+    #: (2,) bool: the hand was not looked for this frame but held from an earlier one
+    #: (live hands at half rate); offline, the finger track interpolates over it
+    hands_held: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def has_person(self) -> bool:
@@ -59,7 +62,8 @@ class FramePose:
     def __post_init__(self):
         for name, shape in (("keypoints_2d", (NUM_JOINTS, 2)), ("visibility", (NUM_JOINTS,)),
                             ("joints_3d", (NUM_JOINTS, 3)), ("detector_3d", (NUM_JOINTS, 3)),
-                            ("hands_2d", (2, 21, 2)), ("hands_3d", (2, 21, 3))):
+                            ("hands_2d", (2, 21, 2)), ("hands_3d", (2, 21, 3)),
+                            ("hands_held", (2,))):
             value = getattr(self, name)
             if value is not None and value.shape != shape:
                 raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
@@ -83,6 +87,8 @@ class PoseSequence:
     #: (T, 2, 5, 4) radians: finger angles (core/hand.py) after limits, smoothing and the
     #: neutral hold (pipeline/fingers.py); None when not made
     finger_angles: np.ndarray | None = None
+    #: (T, 2) bool: hands held from an earlier frame, not seen in this one (FramePose)
+    hands_held: np.ndarray | None = None
 
     @property
     def has_hands(self) -> bool:
@@ -104,7 +110,8 @@ class PoseSequence:
         det3 = np.full((t, NUM_JOINTS, 3), np.nan)
         hands_2d = np.full((t, 2, 21, 2), np.nan)
         hands_3d = np.full((t, 2, 21, 3), np.nan)
-        have_root = have_det3 = have_hands = False
+        held = np.zeros((t, 2), bool)
+        have_root = have_det3 = have_hands = have_held = False
         for i, f in enumerate(frames):
             if f.has_person:
                 valid[i] = True
@@ -124,8 +131,12 @@ class PoseSequence:
                 if f.hands_2d is not None:
                     hands_2d[i] = f.hands_2d
                 have_hands = True
+                if f.hands_held is not None and f.hands_held.any():
+                    held[i] = f.hands_held
+                    have_held = True
         size = frames[0].image_size if frames else (0, 0)
         return cls(np.array([f.timestamp for f in frames], float), nan3, nan2, vis, valid,
                    float(fps), size, roots if have_root else None,
                    det3 if have_det3 else None, hands_2d if have_hands else None,
-                   hands_3d if have_hands else None)
+                   hands_3d if have_hands else None,
+                   hands_held=held if have_held else None)

@@ -120,14 +120,15 @@ class PoseEstimator:
         t0 = time.perf_counter()
         det = self.detector.detect(image, timestamp)
         t1 = time.perf_counter()
-        hands_2d = hands_3d = None
+        hands_2d = hands_3d = held = None
         if self.hands is not None and self.worker is None:
             sides = self._hand_sides()
             self.last_hands = self.hands.track(image, det, sides)
             if det is not None:
                 hands_2d, hands_3d = hand_arrays(self.last_hands)
                 if len(sides) == 1:
-                    hands_2d, hands_3d = self._hold_other(hands_2d, hands_3d, sides[0], det)
+                    hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
+                                                                sides[0], det)
                 self._held = (hands_2d, hands_3d, det.landmarks_2d)
             else:
                 self._held = None
@@ -149,20 +150,21 @@ class PoseEstimator:
         else:
             joints = world
         if self.worker is not None:
-            hands_2d, hands_3d = self._worker_hands(image, det)
+            hands_2d, hands_3d, held = self._worker_hands(image, det)
         if not np.isfinite(joints).all():
             return FramePose(index, timestamp, (w, h))
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
                          visibility=vis, joints_3d=joints, heatmaps=heatmaps,
                          detector_3d=world if np.isfinite(world).all() else None,
-                         hands_2d=hands_2d, hands_3d=hands_3d)
+                         hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held)
 
     def _worker_hands(self, image: np.ndarray, det):
         """Hands on the worker thread: collect last frame's (they ran while this frame's
         body was detected and lifted), move their 2D with the body's wrists to this
-        frame, and submit this frame's. (None, None) on the first frame of a person."""
+        frame, and submit this frame's. (2D, 3D, held): (None, None, None) on the first
+        frame of a person."""
         got, seconds = self.worker.collect()
-        hands_2d = hands_3d = None
+        hands_2d = hands_3d = held = None
         if got is not None and self._submitted is not None:
             body, sides = self._submitted
             self.last_hands = got
@@ -171,17 +173,18 @@ class PoseEstimator:
                 hands_2d, hands_3d = hand_arrays(got)
                 hands_2d = hands_2d + (det.landmarks_2d[[15, 16]] - body[[15, 16]])[:, None]
                 if len(sides) == 1:
-                    hands_2d, hands_3d = self._hold_other(hands_2d, hands_3d, sides[0], det)
+                    hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
+                                                                sides[0], det)
         self._submitted = None
         if det is None:
             self._held = None
-            return None, None
+            return None, None, None
         self._held = ((hands_2d, hands_3d, det.landmarks_2d) if hands_2d is not None
                       else None)
         sides = self._hand_sides()
         self.worker.submit(image, det, sides)
         self._submitted = (det.landmarks_2d.copy(), sides)
-        return hands_2d, hands_3d
+        return hands_2d, hands_3d, held
 
     def reset(self) -> None:
         self.detector.reset()
@@ -213,16 +216,18 @@ class PoseEstimator:
 
     def _hold_other(self, pts: np.ndarray, world: np.ndarray, looked: str, det):
         """The hand not looked for this frame: last frame's, its 2D moved with the body's
-        wrist (the 3D is wrist-relative already)."""
+        wrist (the 3D is wrist-relative already), and which hand that is ((2,) bool)."""
+        held = np.zeros(2, bool)
         if self._held is None:
-            return pts, world
+            return pts, world, held
         k = 1 if looked == "left" else 0
         old_pts, old_world, old_body = self._held
         wrist = 15 + k                       # BlazePose's left / right wrist
         pts, world = pts.copy(), world.copy()
         pts[k] = old_pts[k] + (det.landmarks_2d[wrist] - old_body[wrist])
         world[k] = old_world[k]
-        return pts, world
+        held[k] = bool(np.isfinite(old_world[k]).all())
+        return pts, world, held
 
 
 class FrameCost:

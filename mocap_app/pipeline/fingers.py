@@ -118,10 +118,15 @@ def hold_and_blend(values: np.ndarray, seen: np.ndarray, t: np.ndarray,
 
 
 def finger_track(hands_3d: np.ndarray, timestamps: np.ndarray,
-                 options: FingerOptions = FingerOptions()) -> tuple[np.ndarray, np.ndarray]:
+                 options: FingerOptions = FingerOptions(), held: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Offline finger angles (T, 2, 5, 4) for a whole take, and (T, 2, 5, 4) where the raw
-    angles hit a limit. Bidirectional: each frame sees the frames after it."""
+    angles hit a limit. Bidirectional: each frame sees the frames after it. ``held``
+    (T, 2) bool marks hands held from an earlier frame (live at half rate): they count as
+    not seen, so a one-frame hold between two looks becomes their mean (interpolated)."""
     raw = raw_finger_angles(hands_3d)
+    if held is not None:
+        raw[np.asarray(held, bool)] = np.nan
     clamped, at_limit = clamp_to_limits(raw)
     t = np.asarray(timestamps, float)
     out = np.empty_like(clamped)
@@ -137,7 +142,7 @@ def add_finger_angles(seq: PoseSequence, options: FingerOptions = FingerOptions(
     """``seq`` with ``finger_angles`` made from its hands (unchanged if it has none)."""
     if seq.hands_3d is None:
         return seq
-    angles, _ = finger_track(seq.hands_3d, seq.timestamps, options)
+    angles, _ = finger_track(seq.hands_3d, seq.timestamps, options, seq.hands_held)
     return replace(seq, finger_angles=angles)
 
 

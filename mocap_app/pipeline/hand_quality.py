@@ -35,7 +35,9 @@ def hand_report(seq: PoseSequence, options: FingerOptions = FingerOptions(),
     radians, NaN where unknown: adds the angle error."""
     if seq.hands_3d is None:
         return None
-    hands = np.asarray(seq.hands_3d, float)
+    hands = np.array(seq.hands_3d, float)
+    if seq.hands_held is not None:          # held from an earlier frame: not seen here
+        hands[np.asarray(seq.hands_held, bool)] = np.nan
     person = np.asarray(seq.valid, bool)
     smooth, at_limit = finger_track(hands, seq.timestamps, options)
     out = {}

@@ -122,6 +122,8 @@ class TakeWriter:
                 rec["h3"] = _round(pose.hands_3d, 4)
                 if pose.hands_2d is not None:
                     rec["h2"] = _round(pose.hands_2d, 2)
+                if pose.hands_held is not None and pose.hands_held.any():
+                    rec["hh"] = [int(x) for x in pose.hands_held]   # held, not seen
         line = json.dumps(rec, separators=(",", ":")) + "\n"
         try:
             self._fh.write(line)
@@ -183,7 +185,7 @@ def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None =
             arrays[prefix + "root_positions"] = seq.root_positions
         if seq.detector_3d is not None:
             arrays[prefix + "detector_3d"] = seq.detector_3d
-        for name in ("hands_2d", "hands_3d", "finger_angles"):
+        for name in ("hands_2d", "hands_3d", "finger_angles", "hands_held"):
             if getattr(seq, name) is not None:
                 arrays[prefix + name] = getattr(seq, name)
     arrays["fps"] = np.array(raw.fps)
@@ -203,8 +205,11 @@ def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
             return None
         roots = z[prefix + "root_positions"] if prefix + "root_positions" in z else None
         det3 = z[prefix + "detector_3d"] if prefix + "detector_3d" in z else None
-        hands = {n: z[prefix + n] for n in ("hands_2d", "hands_3d", "finger_angles")
+        hands = {n: z[prefix + n] for n in ("hands_2d", "hands_3d", "finger_angles",
+                                            "hands_held")
                  if prefix + n in z}          # takes before hands have none of these
+        if "hands_held" in hands:
+            hands["hands_held"] = hands["hands_held"].astype(bool)
         return PoseSequence(z[prefix + "timestamps"], z[prefix + "joints_3d"],
                             z[prefix + "keypoints_2d"], z[prefix + "visibility"],
                             z[prefix + "valid"].astype(bool), float(z["fps"]),
@@ -236,10 +241,12 @@ def _frame_from_record(rec: dict, image_size) -> FramePose:
     det3 = _arr(rec["w3"], (NUM_JOINTS, 3)) if rec.get("w3") else None
     h3 = _arr(rec["h3"], (2, 21, 3)) if rec.get("h3") else None
     h2 = _arr(rec["h2"], (2, 21, 2)) if rec.get("h2") and h3 is not None else None
+    held = (np.array(rec["hh"], bool).reshape(2) if rec.get("hh") and h3 is not None
+            else None)
     return FramePose(int(rec["i"]), float(rec["t"]), size, box,
                      _arr(rec["kp"], (NUM_JOINTS, 2)), _arr(rec["vis"], (NUM_JOINTS,)),
                      _arr(rec["j3"], (NUM_JOINTS, 3)), root, detector_3d=det3,
-                     hands_2d=h2, hands_3d=h3)
+                     hands_2d=h2, hands_3d=h3, hands_held=held)
 
 
 def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequence, dict]:

@@ -107,3 +107,26 @@ def test_live_filter_holds_blends_to_neutral_and_back_causally():
 def test_options_are_checked_at_once(opts, words):
     with pytest.raises(ValueError, match=words):
         FingerOptions(**opts)
+
+
+def test_offline_track_interpolates_hands_held_at_half_rate():
+    """Live at half rate each hand is looked at every other frame and held between; the
+    take marks the held frames, and the offline track puts the mean of the two looks
+    around each (a linear curl comes out exact) instead of the stale held angles."""
+    t = np.arange(40) / FPS
+    truth = np.broadcast_to(NEUTRAL, (40, 2, 5, 4)).copy()
+    truth[:, :, 1:, 1] = np.radians(10.0 + 1.5 * np.arange(40))[:, None, None]
+    x = _hands(truth)
+    held = np.zeros((40, 2), bool)
+    held[1::2, 0] = True                   # left looked at on even frames, held on odd
+    held[0::2, 1] = True                   # right the other way round
+    x[1::2, 0] = x[0:-1:2, 0]              # a held hand repeats its last look
+    x[2::2, 1] = x[1:-1:2, 1]
+    x[0, 1] = np.nan                       # the right hand's first look is frame 1
+    opts = FingerOptions(smoothing_s=0.0)
+    out, _ = finger_track(x, t, opts, held)
+    inner = np.arange(2, 38)
+    np.testing.assert_allclose(out[inner], truth[inner], atol=1e-9)
+    stale, _ = finger_track(x, t, opts)    # without the marks: a step every other frame
+    err = np.abs(stale[inner, :, 1:, 1] - truth[inner, :, 1:, 1]).max()
+    assert err == pytest.approx(np.radians(1.5), abs=1e-9)

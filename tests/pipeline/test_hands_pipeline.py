@@ -53,6 +53,8 @@ def test_hands_at_half_rate_hold_the_other_hand_on_its_wrist(shared_data):
         held = 1 if i % 2 == 0 else 0                    # even frames look at the left
         looked = 1 - held
         np.testing.assert_allclose(b[i].hands_3d[held], b[i - 1].hands_3d[held])
+        np.testing.assert_array_equal(b[i].hands_held, [held == 0, held == 1])
+        assert a[i].hands_held is None                  # every frame: nothing held
         shift = (b[i].keypoints_2d[J["left_wrist" if held == 0 else "right_wrist"]]
                  - b[i - 1].keypoints_2d[J["left_wrist" if held == 0 else "right_wrist"]])
         np.testing.assert_allclose(b[i].hands_2d[held] - b[i - 1].hands_2d[held],

@@ -53,3 +53,21 @@ def test_takes_without_hands_load_as_before(tmp_path):
     assert seq.hands_3d is None and seq.hands_2d is None and seq.finger_angles is None
     assert not seq.has_hands
     assert add_finger_angles(seq) is seq
+
+
+def test_held_hands_are_marked_in_the_stream_and_poses_npz(tmp_path):
+    w = TakeWriter(tmp_path / "h", fps=30, image_size=(640, 480))
+    frames = [dataclasses.replace(_pose(i), hands_held=np.array([i % 2 == 1, i % 2 == 0]))
+              for i in range(5)]
+    frames[2] = dataclasses.replace(frames[2], hands_held=np.zeros(2, bool))
+    for f in frames:
+        w.append(f)
+    seq, _ = load_take(tmp_path / "h")
+    expect = np.array([[0, 1], [1, 0], [0, 0], [1, 0], [0, 1]], bool)
+    np.testing.assert_array_equal(seq.hands_held, expect)
+    w.close(refined=seq)
+    got, _ = load_take(tmp_path / "h", which="refined")
+    np.testing.assert_array_equal(got.hands_held, expect)
+    assert got.hands_held.dtype == bool
+    # a take without held hands has no marks at all
+    assert PoseSequence.from_frames([_pose(i) for i in range(3)], 30).hands_held is None
