@@ -17,7 +17,8 @@ scale, translation, per frame, over the joints that have a reference), mm:
 
 - BlazePose world landmarks (the detector's own 3D: what BASELINE.md measured with
   MediaPipe, 82.7 mm from cam01 against the all-view reference);
-- the lifter per frame (``Lifter``, the app's settings);
+- the lifter per frame (``Lifter``, the app's settings), and the same lifter given the
+  2D alone (no detector 3D: how much the detector's own 3D moves it on real video);
 - the lifter + the bidirectional temporal refiner (the offline pipeline before fitting);
 - all offline stages (refiner, skeleton fitting with constant bone lengths; root and feet
   do not change a pelvis-relative pose's PA-MPJPE beyond the fitting).
@@ -26,7 +27,9 @@ The reference is made of BlazePose's own landmarks, so it carries their definiti
 (where BlazePose puts a hip or a shoulder); the lifter learned the motion-capture
 skeleton's (joint centres), which costs it a systematic part of this error that the
 detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints,
-the points both definitions place most alike).
+the points both definitions place most alike). ``--per-joint`` adds each joint's
+error (leave-one-out reference, each frame aligned on all its joints), over the views
+without a swapped segment and over all four.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
 from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
+from mocap_train.metrics import procrustes  # noqa: E402
 from mocap_train.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
                                       triangulate_robust, undistort)
 
@@ -153,6 +157,8 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size,
                          world=data["world"][v])
     per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
+    alone = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
+    no_3d = np.where((valid & alone.valid)[:, None, None], alone.joints_3d, np.nan)
     fps = float(data["fps"][v]) or 60.0
     seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
                        valid & lifted.valid, fps, size)
@@ -168,8 +174,37 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
                              bidir).refined.joints_3d
     return {"BlazePose world landmarks": data["world"][v],
             "lifter per frame": per_frame,
+            "lifter per frame, 2D only (no detector 3D)": no_3d,
             "lifter + bidirectional refiner": temporal,
             "lifter + refiner + skeleton fitting": fitted}
+
+
+def joint_errors(pred: np.ndarray, ref: np.ndarray, min_joints: int = 8) -> np.ndarray:
+    """(F, J) mm: each joint's distance after aligning the frame (Procrustes) on all the
+    joints finite in both; NaN where a joint or the frame has none."""
+    out = np.full(pred.shape[:2], np.nan)
+    for f in range(len(pred)):
+        ok = np.isfinite(pred[f]).all(-1) & np.isfinite(ref[f]).all(-1)
+        if ok.sum() < min_joints:
+            continue
+        a = procrustes(pred[f][ok][None], ref[f][ok][None])[0]
+        out[f, ok] = 1000.0 * np.linalg.norm(a - ref[f][ok], axis=-1)
+    return out
+
+
+def print_per_joint(per_joint: dict, views: list[str], clean: list[str]) -> None:
+    """Per-joint means (mm) of each estimate over the ``clean`` views and over all."""
+    from mocap_app.core.skeleton import JOINT_NAMES
+    for label, use in ((f"views without a swapped segment ({', '.join(clean)})", clean),
+                       ("all views", views)):
+        print(f"\nper joint, leave-one-out reference, {label} (mm)\n")
+        names = list(per_joint)
+        print("| joint | " + " | ".join(names) + " |")
+        print("|---|" + "---|" * len(names))
+        for j, joint in enumerate(JOINT_NAMES):
+            vals = [np.nanmean(np.concatenate([per_joint[n][v][:, j] for v in use]))
+                    for n in names]
+            print(f"| {joint} | " + " | ".join(f"{x:.0f}" for x in vals) + " |")
 
 
 def main(argv=None) -> dict:
@@ -180,6 +215,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--lifter", type=Path, default=None, help="default models/lifter.pt")
     ap.add_argument("--refiner", type=Path, default=None,
                     help="bidirectional refiner, default models/refiner_bidir.pt")
+    ap.add_argument("--per-joint", action="store_true", help="per-joint tables too")
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
@@ -193,8 +229,10 @@ def main(argv=None) -> dict:
     V = data["kp"].shape[0]
     rows: dict = {}
     swaps: dict = {}
+    per_joint: dict = {}
     for v in range(V):
         for name, pred in estimates(data, v, args.lifter, args.refiner).items():
+            per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             sw = swapped_frames(pred, in_camera_app(cams[v], allv))
             swaps.setdefault(name, []).append(
                 {"view": cams[v].name, "frames": int(sw.sum()),
@@ -224,6 +262,11 @@ def main(argv=None) -> dict:
         print(f"| {name} | " + " | ".join(
             f"{x['frames']}" + (f" ({', '.join(f'{a}-{b}' for a, b in x['segments'])})"
                                 if x["segments"] else "") for x in per_view) + " |")
+    if args.per_joint:
+        names = [c.name for c in cams]
+        anyname = next(iter(swaps))
+        clean = [x["view"] for x in swaps[anyname] if not x["segments"]]
+        print_per_joint(per_joint, names, clean)
     res = {name: {col: [{"view": a, "pa_mpjpe_mm": b, "frames": c} for a, b, c in r[col]]
                   for col in cols} for name, r in rows.items()}
     for name in res:

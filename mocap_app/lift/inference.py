@@ -105,6 +105,9 @@ class Lifter:
             torch.set_num_threads(cpu_threads)
         model, meta = load_checkpoint(path or models_dir() / "lifter.pt", kind="margipose",
                                       device=dev)
+        from .margipose import MargiPose, fused_for_inference  # noqa: PLC0415
+        if isinstance(model, MargiPose):
+            model = fused_for_inference(model)
         return cls(model, meta, dev, person_height, flip_average)
 
     @property

@@ -100,6 +100,36 @@ class MargiPose(nn.Module):
         return MargiPoseOutput(coords, maps["xy"], maps["zy"], maps["xz"])
 
 
+def fused_for_inference(model: "MargiPose") -> "MargiPose":
+    """A copy of ``model`` for inference: each Linear + BatchNorm pair folded into one
+    Linear (batch norm in eval mode is an affine map per feature) and the dropouts left
+    out. Same answers to float rounding (tests/lift/test_inference.py); fewer and smaller
+    steps, which the live path feels (docs/BENCHMARKS.md). Not for training."""
+    import copy  # noqa: PLC0415
+
+    from torch.nn.utils.fusion import fuse_linear_bn_eval  # noqa: PLC0415
+
+    def fold(seq: nn.Sequential) -> nn.Sequential:
+        mods, out, i = list(seq), [], 0
+        while i < len(mods):
+            m = mods[i]
+            if (isinstance(m, nn.Linear) and i + 1 < len(mods)
+                    and isinstance(mods[i + 1], nn.BatchNorm1d)):
+                out.append(fuse_linear_bn_eval(m, mods[i + 1]))
+                i += 2
+                continue
+            if not isinstance(m, nn.Dropout):
+                out.append(m)
+            i += 1
+        return nn.Sequential(*out)
+
+    fused = copy.deepcopy(model).eval()
+    fused.inp = fold(fused.inp)
+    for block in fused.trunk:
+        block.net = fold(block.net)
+    return fused
+
+
 @dataclass
 class BaselineConfig:
     joints: int = NUM_JOINTS       # number of joints in and out

@@ -211,3 +211,29 @@ def test_flip_average_with_the_detectors_3d_and_a_widened_network(held_out):
     np.testing.assert_allclose(l9.lift(kp, vis, (1280, 720), world=world).joints_3d, ref,
                                atol=1e-5)
     np.testing.assert_allclose(l9.lift(kp, vis, (1280, 720)).joints_3d, ref, atol=1e-5)
+
+
+def test_loaded_lifter_is_folded_for_inference_with_the_same_answers(held_out):
+    """``Lifter.load`` folds batch norm into the linear layers and drops the dropouts:
+    the shipped checkpoint's answers, heatmaps too, stay those of the network as trained."""
+    import torch
+    from mocap_app.lift.margipose import MargiPose
+    from mocap_app.lift.checkpoint import load_checkpoint
+    from mocap_app.lift.normalize import normalize_keypoints
+    folded = Lifter.load(models_dir() / "lifter.pt", flip_average=False)
+    layers = [type(m) for m in folded.model.modules()]
+    assert torch.nn.BatchNorm1d not in layers and torch.nn.Dropout not in layers
+    plain, _ = load_checkpoint(models_dir() / "lifter.pt", kind="margipose",
+                               device=torch.device("cpu"))
+    assert isinstance(plain, MargiPose)
+    assert any(isinstance(m, torch.nn.BatchNorm1d) for m in plain.modules())
+    pairs = make_pairs(held_out[:64], np.random.default_rng(5))
+    n = folded.in_features
+    x = normalize_keypoints(pairs.keypoints, pairs.visibility, pairs.image_size,
+                            None, detector_3d=n >= 9)
+    with torch.inference_mode():
+        a = plain.eval()(torch.from_numpy(x))
+        b = folded.model(torch.from_numpy(x))
+    np.testing.assert_allclose(b.coords.numpy(), a.coords.numpy(), atol=2e-5)
+    np.testing.assert_allclose(b.xy.numpy(), a.xy.numpy(), atol=2e-5)
+    assert float(np.abs(a.coords.numpy()).mean()) > 0.05      # a real answer, not zeros
