@@ -27,7 +27,10 @@ The reference is made of BlazePose's own landmarks, so it carries their definiti
 (where BlazePose puts a hip or a shoulder); the lifter learned the motion-capture
 skeleton's (joint centres), which costs it a systematic part of this error that the
 detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints,
-the points both definitions place most alike). ``--per-joint`` adds each joint's
+the points both definitions place most alike). ``--side-check`` adds the lifter rows again
+after the hand model's side check (``pipeline/side_check.py``: the hand tracker runs on
+every view, and where both hands say the body's left and right are swapped, they are
+exchanged and those frames lifted from the 2D alone). ``--per-joint`` adds each joint's
 error (leave-one-out reference, each frame aligned on all its joints), over the views
 without a swapped segment and over all four.
 """
@@ -144,10 +147,47 @@ def segments(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
+def hand_sides_views(videos: list[Path]) -> np.ndarray:
+    """(V, F, 2, 2) the hand tracker's view of the body's sides (``FramePose.hand_sides``)
+    on every frame of every view: the same detector run again with the hands."""
+    from mocap_app.capture.video import VideoFileSource
+    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator
+    out = []
+    for path in videos:
+        est = PoseEstimator(EstimatorConfig(lifter="none", hands=True))
+        src = VideoFileSource(path)
+        rows = []
+        for frame in src:
+            pose = est.estimate(frame.image, frame.index, frame.timestamp)
+            rows.append(pose.hand_sides if pose.hand_sides is not None
+                        else np.full((2, 2), np.nan))
+        src.close()
+        est.close()
+        out.append(rows)
+    n = min(len(r) for r in out)
+    return np.array([r[:n] for r in out])
+
+
+def side_checked(data: dict, v: int) -> tuple[dict, np.ndarray]:
+    """``data`` with view v's body sides exchanged where the hands say they are swapped
+    (the detector's 3D dropped there, as ``side_check.fix_swaps`` does), and those frames."""
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION
+    from mocap_app.pipeline.side_check import swapped_frames
+    frames = swapped_frames(data["hand_sides"][v])
+    d = dict(data)
+    perm = list(MIRROR_PERMUTATION)
+    for key in ("kp", "vis", "world"):
+        d[key] = data[key].copy()
+        d[key][v, frames] = data[key][v, frames][:, perm]
+    d["world"][v, frames] = np.nan
+    return d, frames
+
+
 def estimates(data: dict, v: int, lifter_path: Path | None = None,
-              refiner_path: Path | None = None) -> dict:
+              refiner_path: Path | None = None, lifter_only: bool = False) -> dict:
     """Name -> (F, J, 3) pelvis-relative 3D from view v alone. The lifter gets what the
-    detector gave: 2D, visibility and its own 3D (lifters that take it use it)."""
+    detector gave: 2D, visibility and its own 3D (lifters that take it use it).
+    ``lifter_only``: only the lifter rows with the detector's 3D."""
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
     kp, vis = data["kp"][v], data["vis"][v]
@@ -172,6 +212,9 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     temporal = refine_sequence(seq, replace(off, temporal=True), bidir).refined.joints_3d
     fitted = refine_sequence(seq, replace(off, temporal=True, skeleton_fitting=True),
                              bidir).refined.joints_3d
+    if lifter_only:
+        return {"lifter per frame": per_frame, "lifter + bidirectional refiner": temporal,
+                "lifter + refiner + skeleton fitting": fitted}
     return {"BlazePose world landmarks": data["world"][v],
             "lifter per frame": per_frame,
             "lifter per frame, 2D only (no detector 3D)": no_3d,
@@ -216,6 +259,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--refiner", type=Path, default=None,
                     help="bidirectional refiner, default models/refiner_bidir.pt")
     ap.add_argument("--per-joint", action="store_true", help="per-joint tables too")
+    ap.add_argument("--side-check", action="store_true",
+                    help="the lifter rows again after the hands' side check (runs the "
+                         "hand tracker on every view once; kept in --cache)")
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
@@ -225,13 +271,24 @@ def main(argv=None) -> dict:
         data = detect_views([take / f"{c.name}.mp4" for c in cams])
         if args.cache is not None:
             np.savez(args.cache, **data)
+    if args.side_check and "hand_sides" not in data:
+        data["hand_sides"] = hand_sides_views([take / f"{c.name}.mp4" for c in cams])
+        if args.cache is not None:
+            np.savez(args.cache, **data)
     loo, allv = references(cams, data["kp"])
     V = data["kp"].shape[0]
     rows: dict = {}
     swaps: dict = {}
     per_joint: dict = {}
+    checked_frames = {}
     for v in range(V):
-        for name, pred in estimates(data, v, args.lifter, args.refiner).items():
+        rows_v = estimates(data, v, args.lifter, args.refiner)
+        if args.side_check:
+            checked, frames = side_checked(data, v)
+            checked_frames[cams[v].name] = segments(frames)
+            rows_v.update({f"side check, {k}": x for k, x in
+                           estimates(checked, v, args.lifter, args.refiner, True).items()})
+        for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             sw = swapped_frames(pred, in_camera_app(cams[v], allv))
             swaps.setdefault(name, []).append(
@@ -262,6 +319,10 @@ def main(argv=None) -> dict:
         print(f"| {name} | " + " | ".join(
             f"{x['frames']}" + (f" ({', '.join(f'{a}-{b}' for a, b in x['segments'])})"
                                 if x["segments"] else "") for x in per_view) + " |")
+    if args.side_check:
+        print("\nframes the side check exchanged left and right on (first-last): "
+              + "; ".join(f"{k} {', '.join(f'{a}-{b}' for a, b in s) or 'none'}"
+                          for k, s in checked_frames.items()))
     if args.per_joint:
         names = [c.name for c in cams]
         anyname = next(iter(swaps))

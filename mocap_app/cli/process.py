@@ -27,6 +27,9 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--take-dir", help="also save the result as a take folder")
     p.add_argument("--hands", action="store_true",
                    help="track both hands too: finger bones in the export (docs/HANDS.md)")
+    p.add_argument("--no-side-check", action="store_true",
+                   help="with --hands: do not put right the body's left/right swaps that "
+                        "the hand model sees (pipeline/side_check.py)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -68,7 +71,8 @@ def cmd_process(args) -> int:
     except ValueError as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
     config = EstimatorConfig(detector=args.detector, lifter=args.lifter,
-                             hands=bool(getattr(args, "hands", False)))
+                             hands=bool(getattr(args, "hands", False)),
+                             side_check=not getattr(args, "no_side_check", False))
     refine = _make_refine(args)
     cancel = threading.Event()
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet
@@ -106,6 +110,9 @@ def cmd_process(args) -> int:
     print(f"{video.name}: {result.frames} frames, {result.frames_with_person} with a person, "
           f"{result.raw.fps:.2f} fps video, processed at {result.fps_processed:.1f} fps in "
           f"{result.seconds:.1f} s -> {out}")
+    if result.info.get("side_swaps_fixed"):
+        print(f"{video.name}: left and right put right on {result.info['side_swaps_fixed']} "
+              f"frames where the body detector had them swapped (the hands said so)")
     if result.short_input is not None:
         print(f"mocap: warning: {result.short_input.message(video.name)}", file=sys.stderr)
         return EXIT_SHORT_INPUT

@@ -54,6 +54,10 @@ class FramePose:
     #: (2,) bool: the hand was not looked for this frame but held from an earlier one
     #: (live hands at half rate); offline, the finger track interpolates over it
     hands_held: np.ndarray | None = field(default=None, compare=False)
+    #: (2, 2): for the body's left and right hand, the hand model's presence and its
+    #: probability of a *right* hand in the crop the body gave (detect/hands.py
+    #: ``HandsResult.sides``; NaN where not run): evidence of the body's sides
+    hand_sides: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def has_person(self) -> bool:
@@ -63,7 +67,7 @@ class FramePose:
         for name, shape in (("keypoints_2d", (NUM_JOINTS, 2)), ("visibility", (NUM_JOINTS,)),
                             ("joints_3d", (NUM_JOINTS, 3)), ("detector_3d", (NUM_JOINTS, 3)),
                             ("hands_2d", (2, 21, 2)), ("hands_3d", (2, 21, 3)),
-                            ("hands_held", (2,))):
+                            ("hands_held", (2,)), ("hand_sides", (2, 2))):
             value = getattr(self, name)
             if value is not None and value.shape != shape:
                 raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
@@ -89,6 +93,8 @@ class PoseSequence:
     finger_angles: np.ndarray | None = None
     #: (T, 2) bool: hands held from an earlier frame, not seen in this one (FramePose)
     hands_held: np.ndarray | None = None
+    #: (T, 2, 2) the hand model's view of the body's sides (FramePose.hand_sides)
+    hand_sides: np.ndarray | None = None
 
     @property
     def has_hands(self) -> bool:
@@ -111,7 +117,8 @@ class PoseSequence:
         hands_2d = np.full((t, 2, 21, 2), np.nan)
         hands_3d = np.full((t, 2, 21, 3), np.nan)
         held = np.zeros((t, 2), bool)
-        have_root = have_det3 = have_hands = have_held = False
+        sides = np.full((t, 2, 2), np.nan)
+        have_root = have_det3 = have_hands = have_held = have_sides = False
         for i, f in enumerate(frames):
             if f.has_person:
                 valid[i] = True
@@ -134,9 +141,13 @@ class PoseSequence:
                 if f.hands_held is not None and f.hands_held.any():
                     held[i] = f.hands_held
                     have_held = True
+            if f.hand_sides is not None:
+                sides[i] = f.hand_sides
+                have_sides = True
         size = frames[0].image_size if frames else (0, 0)
         return cls(np.array([f.timestamp for f in frames], float), nan3, nan2, vis, valid,
                    float(fps), size, roots if have_root else None,
                    det3 if have_det3 else None, hands_2d if have_hands else None,
                    hands_3d if have_hands else None,
-                   hands_held=held if have_held else None)
+                   hands_held=held if have_held else None,
+                   hand_sides=sides if have_sides else None)

@@ -71,9 +71,14 @@ class HandObservation:
 
 @dataclass(frozen=True)
 class HandsResult:
-    """Both hands of one frame; None where a hand is not seen."""
+    """Both hands of one frame; None where a hand is not seen. ``sides``: (2, 2) for the
+    left and right body hand, the hand model's presence and probability of a *right*
+    hand in the crop the body's wrist gave, whether or not the hand was accepted (NaN
+    where no such pass ran): what the body's sides look like to the hand model
+    (``pipeline/side_check.py``)."""
     left: HandObservation | None = None
     right: HandObservation | None = None
+    sides: np.ndarray | None = None
 
     def side(self, side: str) -> HandObservation | None:
         return self.left if side == "left" else self.right
@@ -129,6 +134,7 @@ class HandTracker:
         self._last: dict[str, np.ndarray | None] = {s: None for s in SIDES}
         self._lost: dict[str, int] = {s: 0 for s in SIDES}    # frames since last found
         self.runs = {"landmarks": 0, "recrop": 0, "palm": 0}   # model passes so far
+        self._first: tuple[float, float] | None = None   # this side's first pass
 
     def close(self) -> None:
         self._landmarks = self._recrop = self._palm = None
@@ -142,11 +148,15 @@ class HandTracker:
             self.reset()
             return HandsResult()
         found: dict[str, HandObservation | None] = {}
-        for side in SIDES:
+        evidence = np.full((2, 2), np.nan)
+        for k, side in enumerate(SIDES):
             if side not in sides:
                 found[side] = None
                 continue
+            self._first = None
             found[side] = self._find(frame, body, side)
+            if self._first is not None:
+                evidence[k] = self._first
             self._remember(side, found[side])
         left, right = found["left"], found["right"]
         if left is not None and right is not None and _same_hand(left, right):
@@ -157,7 +167,7 @@ class HandTracker:
             else:
                 left = None
                 self._remember("left", None)
-        return HandsResult(left=left, right=right)
+        return HandsResult(left=left, right=right, sides=evidence)
 
     # -- internals ------------------------------------------------------------------------
     def _remember(self, side: str, hand: HandObservation | None) -> None:
@@ -209,6 +219,8 @@ class HandTracker:
                 limit: float, source: str) -> HandObservation | None:
         self.runs["landmarks"] += 1
         res: HandLandmarks = self._landmarks.run(frame, roi)
+        if source != "palm" and self._first is None:    # the body's own crop of the hand
+            self._first = (float(res.presence), float(res.handedness))
         side_score = res.handedness if side == "right" else 1.0 - res.handedness
         if res.presence < self.min_presence or side_score < self.min_side_score:
             return None

@@ -24,6 +24,8 @@ class EstimatorConfig:
     hand_rate: str = "every"        # "every": both hands every frame; "alternate": one
                                     # hand a frame, the other held; "auto": alternate
                                     # while both would not fit the live frame budget
+    side_check: bool = True         # offline with hands: put right the body's left/right
+                                    # swaps the hand model sees (pipeline/side_check.py)
     hand_thread: bool | None = None  # hands on their own thread (pipeline/hand_worker.py:
                                      # the second core, hands one frame old); None: live
                                      # where there are two cores, offline never
@@ -120,12 +122,13 @@ class PoseEstimator:
         t0 = time.perf_counter()
         det = self.detector.detect(image, timestamp)
         t1 = time.perf_counter()
-        hands_2d = hands_3d = held = None
+        hands_2d = hands_3d = held = sides_seen = None
         if self.hands is not None and self.worker is None:
             sides = self._hand_sides()
             self.last_hands = self.hands.track(image, det, sides)
             if det is not None:
                 hands_2d, hands_3d = hand_arrays(self.last_hands)
+                sides_seen = self.last_hands.sides
                 if len(sides) == 1:
                     hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
                                                                 sides[0], det)
@@ -156,7 +159,8 @@ class PoseEstimator:
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
                          visibility=vis, joints_3d=joints, heatmaps=heatmaps,
                          detector_3d=world if np.isfinite(world).all() else None,
-                         hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held)
+                         hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
+                         hand_sides=sides_seen)
 
     def _worker_hands(self, image: np.ndarray, det):
         """Hands on the worker thread: collect last frame's (they ran while this frame's

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from ..capture.base import CaptureError
@@ -147,10 +147,17 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
         why = f" ({short.message('it')})" if short is not None else ""
         raise NoPersonError(f"no person found in {len(frames)} frames of {path}{why}")
     raw = PoseSequence.from_frames(frames, source.info.fps)
+    swapped = 0
+    if raw.hand_sides is not None and config.side_check:
+        from .side_check import fix_swaps  # noqa: PLC0415
+        raw, fixed = fix_swaps(raw, estimator.lifter)
+        swapped = int(fixed.sum())
     refined = refine(raw) if refine is not None else raw
     info = {"width": source.info.width, "height": source.info.height,
             "fps": source.info.fps, "lifter": estimator.uses_lifter,
             "detector": config.detector}
+    if raw.hand_sides is not None and config.side_check:
+        info["side_swaps_fixed"] = swapped
     if short is not None:
         info["short_input"] = short.as_dict()
     return OfflineResult(raw, refined, str(path), len(frames), with_person,
@@ -161,6 +168,4 @@ def _slim(pose: FramePose) -> FramePose:
     """Drop per-frame heatmaps from what is kept for the whole file (memory stays flat)."""
     if pose.heatmaps is None:
         return pose
-    return FramePose(pose.index, pose.timestamp, pose.image_size, pose.box, pose.keypoints_2d,
-                     pose.visibility, pose.joints_3d, pose.root_position,
-                     detector_3d=pose.detector_3d)
+    return replace(pose, heatmaps=None)     # every other field kept (hands too)

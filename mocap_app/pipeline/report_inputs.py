@@ -35,7 +35,7 @@ def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False) -> 
     key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
            "|short-input")   # entries from before the short-input record are not reused
     if hands:
-        key += "|hands-v2"      # v2: hands_3d is the mean of the model's two 3D answers
+        key += "|hands-v3"      # v2: hands_3d is the mean of the model's two 3D answers; v3: side check
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)

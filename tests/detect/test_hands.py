@@ -94,6 +94,11 @@ def test_sides_come_from_the_body_and_handedness_refuses_a_swap(tracking_run):
                       visibility=body.visibility[swap])
     got = HandTracker(palm_search=False).track(frames[i], swapped)
     assert got.left is None and got.right is None
+    # what the hand model saw stays on record (pipeline/side_check.py reads it): a present
+    # hand in each crop, and the body's "left" crop holds a right hand and vice versa
+    assert (got.sides[:, 0] > 0.5).all()
+    assert got.sides[0, 1] > 0.9 and got.sides[1, 1] < 0.1
+    assert normal.sides[0, 1] < 0.1 and normal.sides[1, 1] > 0.9
 
 
 def test_palm_search_finds_a_hand_the_body_crop_misses(tracking_run):

@@ -1,0 +1,139 @@
+"""The hand model as a witness of the body's sides (pipeline/side_check.py)."""
+import numpy as np
+import pytest
+
+from mocap_app.core.pose import PoseSequence
+from mocap_app.core.skeleton import J, MIRROR_PERMUTATION, NUM_JOINTS
+from mocap_app.pipeline.side_check import (SideCheckOptions, fix_swaps, swap_evidence,
+                                           swap_sides, swapped_frames)
+
+
+def _sides(T, swapped=(), p=0.95, presence=0.9):
+    """(T, 2, 2) hand evidence: both hands present; the body's left crop holds a left
+    hand (P(right) 1 - p) except on ``swapped`` frames (P(right) p); the right crop the
+    other way round."""
+    x = np.empty((T, 2, 2))
+    x[..., 0] = presence
+    x[:, 0, 1], x[:, 1, 1] = 1 - p, p
+    idx = list(swapped)
+    x[idx, 0, 1], x[idx, 1, 1] = p, 1 - p
+    return x
+
+
+def test_evidence_is_the_log_odds_of_both_hands_saying_swapped():
+    x = _sides(4, swapped=[1], p=0.9)
+    x[2, 1, 0] = 0.2                       # the right hand not present: no evidence
+    x[3, 0, 1] = np.nan                    # no pass on the left: none either
+    e = swap_evidence(x)
+    np.testing.assert_allclose(e, [-2 * np.log(9), 2 * np.log(9), 0.0, 0.0])
+    # one frame is never decisive: the probabilities are clipped to 0.05..0.95
+    assert swap_evidence(_sides(1, [0], p=1.0))[0] == pytest.approx(2 * np.log(19))
+
+
+def test_viterbi_keeps_sustained_swaps_only():
+    T = 120
+    x = _sides(T, swapped=range(40, 75))
+    got = swapped_frames(x)
+    np.testing.assert_array_equal(np.flatnonzero(got), np.arange(40, 75))
+    # a few isolated frames that look swapped (a hand misread) change nothing
+    assert not swapped_frames(_sides(T, swapped=[10, 30, 31, 90])).any()
+    # weak but steady disagreement (odds 1.5:1 per frame, under the e:1 per-frame cost)
+    weak = _sides(T, swapped=range(20, 100), p=0.55)
+    assert not swapped_frames(weak).any()
+    # no hands present: nothing to go on
+    x[..., 0] = 0.1
+    assert not swapped_frames(x).any()
+    with pytest.raises(ValueError, match="switch_cost must be in"):
+        SideCheckOptions(switch_cost=0)
+    with pytest.raises(ValueError, match="frame_cost must be in"):
+        SideCheckOptions(frame_cost=-1)
+
+
+def _seq(T=50):
+    rng = np.random.default_rng(2)
+    joints = rng.normal(0, 0.3, (T, NUM_JOINTS, 3))
+    joints -= joints[:, :1]
+    kp = rng.uniform(0, 600, (T, NUM_JOINTS, 2))
+    vis = rng.uniform(0.2, 1.0, (T, NUM_JOINTS))
+    hands = rng.normal(0, 0.05, (T, 2, 21, 3))
+    return PoseSequence(np.arange(T) / 30.0, joints, kp, vis, np.ones(T, bool), 30.0,
+                        (640, 480), detector_3d=joints + 0.01,
+                        hands_2d=rng.uniform(0, 600, (T, 2, 21, 2)), hands_3d=hands,
+                        hand_sides=_sides(T, swapped=range(10, 30)))
+
+
+def test_swap_sides_exchanges_everything_side_indexed_on_those_frames_only():
+    seq = _seq()
+    m = np.zeros(50, bool)
+    m[10:30] = True
+    out = swap_sides(seq, m)
+    perm = list(MIRROR_PERMUTATION)
+    assert perm[J["left_wrist"]] == J["right_wrist"]
+    np.testing.assert_array_equal(out.keypoints_2d[m], seq.keypoints_2d[m][:, perm])
+    np.testing.assert_array_equal(out.visibility[m], seq.visibility[m][:, perm])
+    np.testing.assert_array_equal(out.joints_3d[m], seq.joints_3d[m][:, perm])
+    np.testing.assert_array_equal(out.hands_3d[m], seq.hands_3d[m][:, ::-1])
+    np.testing.assert_array_equal(out.hand_sides[m], seq.hand_sides[m][:, ::-1])
+    assert np.isnan(out.detector_3d[m]).all()                  # the confused body: dropped
+    for name in ("keypoints_2d", "visibility", "joints_3d", "detector_3d", "hands_2d"):
+        np.testing.assert_array_equal(getattr(out, name)[~m], getattr(seq, name)[~m])
+    # twice is the identity (but for the dropped 3D)
+    back = swap_sides(out, m)
+    np.testing.assert_array_equal(back.keypoints_2d, seq.keypoints_2d)
+    np.testing.assert_array_equal(back.hands_2d, seq.hands_2d)
+
+
+def test_fix_swaps_lifts_the_corrected_frames_again_from_the_2d():
+    seq = _seq()
+
+    class Lifter:                        # records what it was given; answers a known pose
+        def lift(self, kp, vis, size, world=None):
+            self.got = (kp, vis, size, world)
+            from types import SimpleNamespace
+            out = np.full((len(kp), NUM_JOINTS, 3), 0.5)
+            return SimpleNamespace(joints_3d=out, valid=np.ones(len(kp), bool))
+
+    lifter = Lifter()
+    out, frames = fix_swaps(seq, lifter)
+    np.testing.assert_array_equal(np.flatnonzero(frames), np.arange(10, 30))
+    kp, vis, size, world = lifter.got
+    np.testing.assert_allclose(kp, seq.keypoints_2d[10:30][:, list(MIRROR_PERMUTATION)])
+    assert world is None and size == (640, 480)                  # from the 2D alone
+    np.testing.assert_array_equal(out.joints_3d[10:30], 0.5)
+    np.testing.assert_array_equal(out.joints_3d[:10], seq.joints_3d[:10])
+    # without a lifter: the detector's body relabelled and reflected in depth
+    plain, _ = fix_swaps(seq)
+    want = seq.joints_3d[10:30][:, list(MIRROR_PERMUTATION)] * np.array([1, 1, -1])
+    np.testing.assert_allclose(plain.joints_3d[10:30], want)
+    # a take whose hands never disagree is returned as it is
+    calm = PoseSequence(seq.timestamps, seq.joints_3d, seq.keypoints_2d, seq.visibility,
+                        seq.valid, 30.0, (640, 480), hand_sides=_sides(50))
+    same, none = fix_swaps(calm, lifter)
+    assert same is calm and not none.any()
+
+
+def test_pose2sim_cam02_swap_is_found_by_the_hands_and_nothing_in_cam04(shared_data):
+    """Known answer: on the Pose2Sim take the body detector swaps left and right in cam02
+    over frames 41-74 (bench/eval_pose2sim.py against the other views' triangulation);
+    cam04 has no swap. The offline pipeline with hands puts cam02 right, and only there."""
+    from mocap_app.pipeline.estimator import EstimatorConfig
+    from mocap_app.pipeline.offline import process_video
+    take = shared_data / "video" / "pose2sim"
+    as_detected = process_video(take / "cam02.mp4",
+                                EstimatorConfig(lifter="none", hands=True, side_check=False))
+    assert "side_swaps_fixed" not in as_detected.info
+    frames = swapped_frames(as_detected.raw.hand_sides)
+    found = np.flatnonzero(frames)
+    assert found.min() >= 38 and found.max() <= 78, found
+    assert len(set(found) & set(range(41, 75))) >= 30, found
+    fixed = process_video(take / "cam02.mp4", EstimatorConfig(lifter="none", hands=True))
+    assert fixed.info["side_swaps_fixed"] == len(found)
+    perm = list(MIRROR_PERMUTATION)
+    np.testing.assert_allclose(fixed.raw.keypoints_2d[frames],
+                               as_detected.raw.keypoints_2d[frames][:, perm])
+    np.testing.assert_allclose(fixed.raw.keypoints_2d[~frames],
+                               as_detected.raw.keypoints_2d[~frames])
+    # put right, the hands agree with the body's sides again
+    assert not swapped_frames(fixed.raw.hand_sides).any()
+    other = process_video(take / "cam04.mp4", EstimatorConfig(lifter="none", hands=True))
+    assert other.info["side_swaps_fixed"] == 0
