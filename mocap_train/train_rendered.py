@@ -35,6 +35,7 @@ from mocap_app.lift.inference import mirror_x
 from mocap_app.lift.margipose import widen_input
 from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres, detector_features
 
+from .augment import arms_from
 from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
@@ -59,12 +60,16 @@ def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator
 
 
 def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range,
-                residuals: DetectorResiduals | None = None, no_3d: float = 1.0
-                ) -> tuple[np.ndarray, np.ndarray]:
+                residuals: DetectorResiduals | None = None, no_3d: float = 1.0,
+                arm_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """n projected-mocap pairs; with ``residuals``, all but a share ``no_3d`` get a
-    detector 3D (truth + a measured residual)."""
+    detector 3D (truth + a measured residual); a share ``arm_share`` of the poses get
+    their arms from other frames (``augment.arms_from``)."""
     idx = rng.integers(0, frames.shape[0], n)
-    pairs = make_pairs(frames[idx], rng, noise_scale=rng.uniform(*noise_range, n))
+    poses = frames[idx]
+    if arm_share > 0:
+        poses = arms_from(poses, frames, rng, arm_share)
+    pairs = make_pairs(poses, rng, noise_scale=rng.uniform(*noise_range, n))
     x = with_no_detector_3d(pairs.inputs)
     if residuals is not None:
         given = rng.random(n) >= no_3d
@@ -90,6 +95,9 @@ def main(argv=None) -> None:
     p.add_argument("--mocap-no-3d", type=float, default=0.2,
                    help="share of the projected-mocap pairs given no detector 3D, 0..1 "
                         "(the others get truth + a measured residual)")
+    p.add_argument("--arm-share", type=float, default=0.0,
+                   help="share of the projected-mocap poses given arms from other frames, "
+                        "0..1 (augment.arms_from)")
     p.add_argument("--w-symmetry", type=float, default=W_SYMMETRY,
                    help="weight of the left/right bone-length symmetry loss")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
@@ -109,6 +117,8 @@ def main(argv=None) -> None:
         p.error(f"--rendered-share {a.rendered_share}: must be within 0..1")
     if not 0.0 <= a.mocap_no_3d <= 1.0:
         p.error(f"--mocap-no-3d {a.mocap_no_3d}: must be within 0..1")
+    if not 0.0 <= a.arm_share <= 1.0:
+        p.error(f"--arm-share {a.arm_share}: must be within 0..1")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
@@ -188,6 +198,7 @@ def main(argv=None) -> None:
         meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
+                "arm_share": a.arm_share,
                 "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
@@ -210,7 +221,7 @@ def main(argv=None) -> None:
             parts_y.append(y)
         if a.batch - n_r:
             x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5), residuals,
-                               a.mocap_no_3d)
+                               a.mocap_no_3d, a.arm_share)
             parts_x.append(x)
             parts_y.append(y)
         x = np.concatenate(parts_x)

@@ -1,0 +1,47 @@
+"""Pose augmentation for the projected-mocap pairs: arms from other frames.
+
+On real video the lifter's arms were its weakest joints (Pose2Sim: elbows 121 / 135 mm
+PA against BlazePose's 81 / 110; models/LIFTER_CARD.md), and its arms there barely moved
+with the detector's 3D, even an exact one: the arm poses of that take (flung wide while
+lunging and hopping) are combinations the training motion rarely holds. ``arms_from``
+gives a share of the poses each arm's configuration from another random frame: the
+donor's upper-arm, forearm and hand directions in the donor's own body axes
+(``rendered_data.body_frame``), laid into this pose's body axes from this pose's shoulder,
+with this pose's bone lengths. Each arm stays one that a person held; the pairing with the
+rest of the body is new.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from mocap_app.core.skeleton import J
+
+from .rendered_data import body_frame
+
+ARM_CHAINS = {side: [J[f"{side}_{p}"] for p in ("shoulder", "elbow", "wrist", "hand")]
+              for side in ("left", "right")}
+
+
+def arms_from(poses: np.ndarray, donors: np.ndarray, rng: np.random.Generator,
+              share: float) -> np.ndarray:
+    """Poses (B, J, 3) with, for a share of them, each arm taken from a random donor frame
+    of ``donors`` (N, J, 3) (each side its own donor). Lengths and the shoulders stay."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"arm share must be in [0, 1], got {share!r}")
+    x = np.array(poses, dtype=np.float64, copy=True)
+    pick = np.flatnonzero(rng.random(len(x)) < share)
+    if not len(pick):
+        return x
+    own = body_frame(x[pick])                                   # (n, 3, 3) rows = axes
+    orig = x[pick].copy()
+    for chain in ARM_CHAINS.values():
+        donor = np.asarray(donors[rng.integers(0, len(donors), len(pick))], np.float64)
+        d_frame = body_frame(donor)
+        for a, b in zip(chain[:-1], chain[1:]):
+            length = np.linalg.norm(orig[:, b] - orig[:, a], axis=-1, keepdims=True)
+            bone = donor[:, b] - donor[:, a]
+            bone /= np.maximum(np.linalg.norm(bone, axis=-1, keepdims=True), 1e-9)
+            local = np.einsum("nij,nj->ni", d_frame, bone)     # in the donor's axes
+            world = np.einsum("nji,nj->ni", own, local)        # into this pose's axes
+            x[pick, b] = x[pick, a] + length * world
+    return x

@@ -1,0 +1,46 @@
+"""Arms from other frames (mocap_train/augment.py)."""
+import numpy as np
+import pytest
+
+from mocap_app.core.skeleton import BONES, J, NUM_JOINTS
+from mocap_train.augment import ARM_CHAINS, arms_from
+from mocap_train.rendered_data import body_frame
+
+
+def _poses(n, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(0, 0.3, (n, NUM_JOINTS, 3))
+
+
+def _lengths(p):
+    return np.stack([np.linalg.norm(p[:, c] - p[:, a], axis=-1) for a, c in BONES], 1)
+
+
+def test_arms_come_from_the_donor_in_body_axes_with_own_lengths():
+    x, donor = _poses(1, 1), _poses(1, 2)
+    y = arms_from(x, donor, np.random.default_rng(0), 1.0)
+    np.testing.assert_allclose(_lengths(y), _lengths(x), atol=1e-12)   # every bone kept
+    moved = sorted(j for c in ARM_CHAINS.values() for j in c[1:])
+    still = [j for j in range(NUM_JOINTS) if j not in moved]
+    np.testing.assert_array_equal(y[:, still], x[:, still])           # shoulders too
+    # each arm bone points, in this body's own axes, where the donor's did in its own
+    fy, fd = body_frame(y)[0], body_frame(donor)[0]
+    for side in ("left", "right"):
+        for a, b in (("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "hand")):
+            ja, jb = J[f"{side}_{a}"], J[f"{side}_{b}"]
+            u = fy @ (y[0, jb] - y[0, ja])
+            v = fd @ (donor[0, jb] - donor[0, ja])
+            np.testing.assert_allclose(u / np.linalg.norm(u), v / np.linalg.norm(v),
+                                       atol=1e-12)
+
+
+def test_share_and_identity():
+    x = _poses(400, 3)
+    y = arms_from(x, x, np.random.default_rng(4), 0.25)
+    changed = np.abs(y - x).max(axis=(1, 2)) > 1e-9
+    assert 0.18 < changed.mean() < 0.32
+    np.testing.assert_array_equal(arms_from(x, x, np.random.default_rng(4), 0.0), x)
+    same = arms_from(x[:1].repeat(3, 0), x[:1], np.random.default_rng(5), 1.0)
+    np.testing.assert_allclose(same, x[:1].repeat(3, 0), atol=1e-12)   # its own arms
+    with pytest.raises(ValueError, match="arm share must be in"):
+        arms_from(x, x, np.random.default_rng(0), 1.5)
