@@ -61,10 +61,16 @@ def _finite_pose(pose: FramePose) -> bool:
 
 
 def _round(a: np.ndarray | None, nd: int) -> list | None:
+    """Flat list of ``a`` rounded to ``nd`` decimals, None for NaN/inf (JSON has none).
+    Vectorised: it runs for every recorded frame on the live thread."""
     if a is None:
         return None
-    a = np.asarray(a, dtype=np.float64)
-    return [None if not np.isfinite(x) else round(float(x), nd) for x in a.ravel()]
+    a = np.asarray(a, dtype=np.float64).ravel()
+    finite = np.isfinite(a)
+    out = np.round(np.where(finite, a, 0.0), nd).tolist()
+    if not finite.all():
+        out = [v if ok else None for v, ok in zip(out, finite.tolist())]
+    return out
 
 
 class TakeWriter:
