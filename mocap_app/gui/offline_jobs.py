@@ -102,11 +102,15 @@ class OfflineImportJob(Job):
         folder = unique_take_folder(self.takes_root, self.take_name or self.video.stem)
         info = dict(result.info)
         lifter_loaded = bool(info.pop("lifter", False))
+        shown = note
+        if info.get("side_swaps_fixed"):      # the hands caught a left/right swap
+            shown = (f"{note}; left/right put right on {info['side_swaps_fixed']} frames "
+                     f"(the hands said the detector had them swapped)")
         save_offline_take(folder, result, parameters={
             **info, "detector": self.config.detector, "lifter": self.config.lifter,
             "lifter_loaded": lifter_loaded, "refinement": note})
         return ImportResult(folder, result.frames, result.frames_with_person,
-                            result.seconds, note,
+                            result.seconds, shown,
                             short_input=(result.short_input.message(self.video.name)
                                          if result.short_input is not None else None))
 

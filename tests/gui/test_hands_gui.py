@@ -93,3 +93,23 @@ def test_export_dialog_offers_the_fingers_for_a_take_with_hands(qtbot, window, t
     assert window.settings.get("export/fingers", True, bool) is False
     dialog.reject()
 
+
+
+def test_import_with_hands_puts_a_detector_swap_right_and_says_so(qtbot, window, takes_root,
+                                                                  shared_data):
+    """Pose2Sim cam02: the body detector has left and right swapped over frames 41-74;
+    imported with View > Track hands, the hands catch it, the take is put right and the
+    status bar says how many frames (the count is kept in the take's parameters)."""
+    from mocap_app.takes import load_take
+    window.hands_action.trigger()
+    assert window.config.hands
+    clip = shared_data / "video" / "pose2sim" / "cam02.mp4"
+    assert window.open_video(clip, refine=False) is True
+    qtbot.waitUntil(lambda: window.mode != "import", timeout=180_000)
+    result = window.last_import
+    assert result is not None and result.frames == 100
+    _, meta = load_take(result.take_folder)
+    fixed = meta["parameters"]["side_swaps_fixed"]
+    assert 30 <= fixed <= 40
+    assert f"left/right put right on {fixed} frames" in result.refined_with
+    window.hands_action.trigger()
