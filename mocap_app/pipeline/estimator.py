@@ -153,7 +153,7 @@ class PoseEstimator:
         else:
             joints = world
         if self.worker is not None:
-            hands_2d, hands_3d, held = self._worker_hands(image, det)
+            hands_2d, hands_3d, held, sides_seen = self._worker_hands(image, det)
         if not np.isfinite(joints).all():
             return FramePose(index, timestamp, (w, h))
         return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
@@ -165,16 +165,17 @@ class PoseEstimator:
     def _worker_hands(self, image: np.ndarray, det):
         """Hands on the worker thread: collect last frame's (they ran while this frame's
         body was detected and lifted), move their 2D with the body's wrists to this
-        frame, and submit this frame's. (2D, 3D, held): (None, None, None) on the first
-        frame of a person."""
+        frame, and submit this frame's. (2D, 3D, held, what the hand model said of the
+        body's sides): all None on the first frame of a person."""
         got, seconds = self.worker.collect()
-        hands_2d = hands_3d = held = None
+        hands_2d = hands_3d = held = sides_seen = None
         if got is not None and self._submitted is not None:
             body, sides = self._submitted
             self.last_hands = got
             self.cost.add_hands(seconds, len(sides))
             if det is not None:
                 hands_2d, hands_3d = hand_arrays(got)
+                sides_seen = got.sides      # last frame's, like the hands it comes with
                 hands_2d = hands_2d + (det.landmarks_2d[[15, 16]] - body[[15, 16]])[:, None]
                 if len(sides) == 1:
                     hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
@@ -182,13 +183,13 @@ class PoseEstimator:
         self._submitted = None
         if det is None:
             self._held = None
-            return None, None, None
+            return None, None, None, None
         self._held = ((hands_2d, hands_3d, det.landmarks_2d) if hands_2d is not None
                       else None)
         sides = self._hand_sides()
         self.worker.submit(image, det, sides)
         self._submitted = (det.landmarks_2d.copy(), sides)
-        return hands_2d, hands_3d, held
+        return hands_2d, hands_3d, held, sides_seen
 
     def reset(self) -> None:
         self.detector.reset()

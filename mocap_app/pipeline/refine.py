@@ -38,6 +38,8 @@ class RefineOptions:
     root: RootOptions | None = None       # None: defaults with ``hfov_deg``
     contact: ContactOptions | None = None  # None: defaults with mode ``foot_contact``
     fingers: bool = True                  # stage 5: finger angles, when the take has hands
+    side_check: bool = True               # stage 0: the body's left/right swaps that the
+                                          # hands contradict put right (side_check.py)
     finger: FingerOptions = field(default_factory=FingerOptions)
 
 
@@ -63,15 +65,20 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
                     refiner=None) -> RefinedResult:
     """Apply the enabled stages to a take. ``refiner``: a TemporalRefiner (or anything with
     ``refine(poses, valid)``); None loads the shipped one matching ``bidirectional``."""
-    valid = np.asarray(seq.valid, bool) & np.isfinite(seq.joints_3d).all(axis=(1, 2))
     stages = {"raw": seq}
+    raw = seq
+    if options.side_check and seq.hand_sides is not None:
+        seq = _side_check(seq)
+        if seq is not raw:
+            stages["side_check"] = seq
+    valid = np.asarray(seq.valid, bool) & np.isfinite(seq.joints_3d).all(axis=(1, 2))
     joints = np.array(seq.joints_3d, dtype=np.float64, copy=True)
     current = seq
     lengths = None
     rotation = None
     contacts = np.zeros((len(seq), 2), bool)
     if not valid.any():
-        return RefinedResult(seq, seq, stages, contacts, None, options)
+        return RefinedResult(raw, seq, stages, contacts, None, options)
 
     if options.temporal:
         model = refiner if refiner is not None else load_refiner(not options.bidirectional)
@@ -114,7 +121,20 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
         current = add_finger_angles(current, options.finger)
         stages["fingers"] = current
 
-    return RefinedResult(seq, current, stages, contacts, lengths, options, rotation)
+    return RefinedResult(raw, current, stages, contacts, lengths, options, rotation)
+
+
+def _side_check(seq: PoseSequence) -> PoseSequence:
+    """Stage 0: where the hands say the body's sides are swapped, put them right and lift
+    those frames again with the shipped lifter (loaded only then; without one the
+    detector's body is relabelled and reflected, ``side_check.fix_swaps``). A take whose
+    raw poses were already put right (``process_video``) has nothing left to find."""
+    from .side_check import fix_swaps, swapped_frames  # noqa: PLC0415
+    if not swapped_frames(seq.hand_sides).any():
+        return seq
+    from .estimator import load_lifter  # noqa: PLC0415  (torch only when needed)
+    fixed, _ = fix_swaps(seq, load_lifter("auto"))
+    return fixed
 
 
 def make_offline_refine(options: RefineOptions = RefineOptions(), refiner=None):

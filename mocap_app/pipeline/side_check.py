@@ -21,7 +21,8 @@ them again from the corrected 2D.
 
 Measured (docs/QUALITY.md, bench/eval_pose2sim.py): on the Pose2Sim take it finds cam02's
 41-74 and nothing in the other three views; on the five real clips of the motion table it
-finds nothing. Live capture is causal and does not use it.
+finds nothing. Live capture is causal and does not use it on screen; a recorded take
+keeps the evidence, and refining it runs the check first (``refine.refine_sequence``).
 """
 from __future__ import annotations
 

@@ -130,6 +130,8 @@ class TakeWriter:
                     rec["h2"] = _round(pose.hands_2d, 2)
                 if pose.hands_held is not None and pose.hands_held.any():
                     rec["hh"] = [int(x) for x in pose.hands_held]   # held, not seen
+            if pose.hand_sides is not None:     # what the hand model says of the sides
+                rec["hs"] = _round(pose.hand_sides, 3)
         line = json.dumps(rec, separators=(",", ":")) + "\n"
         try:
             self._fh.write(line)
@@ -191,7 +193,7 @@ def save_sequences(path: Path, raw: PoseSequence, refined: PoseSequence | None =
             arrays[prefix + "root_positions"] = seq.root_positions
         if seq.detector_3d is not None:
             arrays[prefix + "detector_3d"] = seq.detector_3d
-        for name in ("hands_2d", "hands_3d", "finger_angles", "hands_held"):
+        for name in ("hands_2d", "hands_3d", "finger_angles", "hands_held", "hand_sides"):
             if getattr(seq, name) is not None:
                 arrays[prefix + name] = getattr(seq, name)
     arrays["fps"] = np.array(raw.fps)
@@ -212,7 +214,7 @@ def _sequence_from_npz(path: Path, prefix: str) -> PoseSequence | None:
         roots = z[prefix + "root_positions"] if prefix + "root_positions" in z else None
         det3 = z[prefix + "detector_3d"] if prefix + "detector_3d" in z else None
         hands = {n: z[prefix + n] for n in ("hands_2d", "hands_3d", "finger_angles",
-                                            "hands_held")
+                                            "hands_held", "hand_sides")
                  if prefix + n in z}          # takes before hands have none of these
         if "hands_held" in hands:
             hands["hands_held"] = hands["hands_held"].astype(bool)
@@ -249,10 +251,11 @@ def _frame_from_record(rec: dict, image_size) -> FramePose:
     h2 = _arr(rec["h2"], (2, 21, 2)) if rec.get("h2") and h3 is not None else None
     held = (np.array(rec["hh"], bool).reshape(2) if rec.get("hh") and h3 is not None
             else None)
+    sides = _arr(rec["hs"], (2, 2)) if rec.get("hs") else None
     return FramePose(int(rec["i"]), float(rec["t"]), size, box,
                      _arr(rec["kp"], (NUM_JOINTS, 2)), _arr(rec["vis"], (NUM_JOINTS,)),
                      _arr(rec["j3"], (NUM_JOINTS, 3)), root, detector_3d=det3,
-                     hands_2d=h2, hands_3d=h3, hands_held=held)
+                     hands_2d=h2, hands_3d=h3, hands_held=held, hand_sides=sides)
 
 
 def load_take(path: str | os.PathLike, which: str = "best") -> tuple[PoseSequence, dict]:

@@ -118,6 +118,7 @@ def test_hands_on_their_own_thread_are_last_frames_moved_with_the_wrists(shared_
         if a[i - 1].hands_3d is None or b[i].hands_3d is None:
             continue
         np.testing.assert_array_equal(b[i].hands_3d, a[i - 1].hands_3d)
+        np.testing.assert_array_equal(b[i].hand_sides, a[i - 1].hand_sides)  # with them
         for k, wrist in enumerate(("left_wrist", "right_wrist")):
             shift = a[i].keypoints_2d[J[wrist]] - a[i - 1].keypoints_2d[J[wrist]]
             np.testing.assert_allclose(b[i].hands_2d[k], a[i - 1].hands_2d[k] + shift,

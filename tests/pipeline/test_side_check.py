@@ -137,3 +137,29 @@ def test_pose2sim_cam02_swap_is_found_by_the_hands_and_nothing_in_cam04(shared_d
     assert not swapped_frames(fixed.raw.hand_sides).any()
     other = process_video(take / "cam04.mp4", EstimatorConfig(lifter="none", hands=True))
     assert other.info["side_swaps_fixed"] == 0
+
+
+def test_refining_a_take_puts_a_swap_the_hands_saw_right_first():
+    """A recorded take keeps what the hands said of the body's sides; refining it (stage 0)
+    exchanges left and right where they contradict the body and lifts those frames again
+    with the shipped lifter; without hand evidence, or with the stage off, nothing moves."""
+    from dataclasses import replace
+    from mocap_app.pipeline.refine import RefineOptions, refine_sequence
+    seq = _seq(60)
+    off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
+                        foot_contact="never", fingers=False)
+    res = refine_sequence(seq, off)
+    assert "side_check" in res.stages and res.raw is seq
+    fixed = res.stages["side_check"]
+    perm = list(MIRROR_PERMUTATION)
+    np.testing.assert_array_equal(fixed.keypoints_2d[10:30], seq.keypoints_2d[10:30][:, perm])
+    np.testing.assert_array_equal(fixed.keypoints_2d[30:], seq.keypoints_2d[30:])
+    # lifted again by the network (not the given joints relabelled): a body-sized pose
+    assert np.isfinite(fixed.joints_3d[10:30]).all()
+    assert not np.allclose(fixed.joints_3d[10:30], seq.joints_3d[10:30][:, perm])
+    torso = np.linalg.norm(fixed.joints_3d[10:30, J["neck"]]
+                           - fixed.joints_3d[10:30, J["pelvis"]], axis=-1)
+    assert 0.2 < np.median(torso) < 0.8
+    np.testing.assert_array_equal(res.refined.joints_3d[:10], seq.joints_3d[:10])
+    assert "side_check" not in refine_sequence(seq, replace(off, side_check=False)).stages
+    assert "side_check" not in refine_sequence(replace(seq, hand_sides=None), off).stages

@@ -71,3 +71,15 @@ def test_held_hands_are_marked_in_the_stream_and_poses_npz(tmp_path):
     assert got.hands_held.dtype == bool
     # a take without held hands has no marks at all
     assert PoseSequence.from_frames([_pose(i) for i in range(3)], 30).hands_held is None
+
+
+def test_the_hands_view_of_the_sides_is_kept_in_the_take(tmp_path):
+    w = TakeWriter(tmp_path / "s", fps=30, image_size=(640, 480))
+    sides = [np.array([[0.9, 0.1], [0.8, 0.95]]), np.array([[0.9, np.nan], [0.2, 0.5]])]
+    for i, s in enumerate(sides):
+        w.append(dataclasses.replace(_pose(i), hand_sides=s))
+    seq, _ = load_take(tmp_path / "s")
+    np.testing.assert_allclose(seq.hand_sides, np.stack(sides), atol=1e-3)
+    w.close(refined=seq)
+    got, _ = load_take(tmp_path / "s", which="refined")
+    np.testing.assert_allclose(got.hand_sides, np.stack(sides), atol=1e-3)
