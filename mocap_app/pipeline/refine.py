@@ -1,5 +1,7 @@
 """The motion-over-time stages, in order, each switchable:
 
+0. side check (a take with the hands' evidence: the body's left/right swaps that both
+   hands contradict put right; pipeline/side_check.py),
 1. temporal refiner (TP-Net; bidirectional offline, causal live),
 2. skeleton fitting (constant bone lengths, directions kept),
 3. root trajectory (metric pelvis track, ground levelled at Y = 0),
