@@ -19,6 +19,10 @@ rows. The live estimators (body only, hands on the same thread, hands on their t
 each run the clip through contiguously, twice in turn; the median of the estimator's
 time per frame (for the threaded one: detector, lifter and the wait for last frame's
 hands) is what a live session can keep up with.
+
+Last, offline: ``process_video`` over the whole clip with hands, on the estimator's
+thread and on their own (``estimate_deferred``: each frame's hands beside the next
+frame's body; the same poses), and without hands, each once in turn.
 """
 from __future__ import annotations
 
@@ -110,6 +114,22 @@ def main(n: int) -> None:
           f"(alternating: {ms['live + hands alternate']:.1f} ms, "
           f"{'yes' if ms['live + hands alternate'] <= 33.3 else 'no'})")
     threaded(imgs, ms["detector"], ms["hands every"])
+    offline()
+
+
+def offline() -> None:
+    from mocap_app.pipeline.offline import process_video
+    runs = {"body only": EstimatorConfig(),
+            "+ hands, same thread": EstimatorConfig(hands=True, hand_thread=False),
+            "+ hands, own thread": EstimatorConfig(hands=True, hand_thread=True)}
+    print(f"\noffline, process_video over all of {CLIP} (lifter, refinement not run)")
+    print("| offline | frames | seconds | fps | x real time |")
+    print("|---|---|---|---|---|")
+    for name, config in runs.items():
+        res = process_video(shared_data_dir() / "video" / CLIP, config)
+        real = res.frames / res.raw.fps
+        print(f"| {name} | {res.frames} | {res.seconds:.1f} | {res.fps_processed:.1f} | "
+              f"{real / res.seconds:.2f} |", flush=True)
 
 
 def threaded(imgs: list[np.ndarray], detector_ms: float, hands_ms: float) -> None:

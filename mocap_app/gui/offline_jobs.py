@@ -27,10 +27,25 @@ class _PreviewEstimator:
     def __init__(self, estimator, box: LatestBox):
         self._estimator = estimator
         self._box = box
+        self._last_image = None
 
     def estimate(self, image, index, timestamp):
         pose = self._estimator.estimate(image, index, timestamp)
         self._box.put((image, pose))   # ``image`` is a fresh decode, never reused
+        return pose
+
+    def estimate_deferred(self, image, index, timestamp):
+        """The wrapped estimator's deferred pose, shown with its own frame."""
+        pose = self._estimator.estimate_deferred(image, index, timestamp)
+        previous, self._last_image = self._last_image, image
+        if pose is not None:
+            self._box.put((previous, pose))
+        return pose
+
+    def flush_deferred(self):
+        pose = self._estimator.flush_deferred()
+        if pose is not None:
+            self._box.put((self._last_image, pose))
         return pose
 
     def __getattr__(self, name):
@@ -75,11 +90,12 @@ class OfflineImportJob(Job):
         self.take_name = take_name
 
     def work(self) -> ImportResult:
-        from ..pipeline.estimator import PoseEstimator
+        from ..pipeline.estimator import PoseEstimator, offline_config
         from ..pipeline.offline import Cancelled, process_video
         from ..takes.manage import save_offline_take, unique_take_folder
 
-        self.estimator = estimator = PoseEstimator(self.config)   # its cost: the status bar
+        self.estimator = estimator = PoseEstimator(offline_config(self.config))  # its cost:
+        # the status bar
         est = _PreviewEstimator(estimator, self.preview) if self.preview else estimator
         refine, note = make_refine(True) if self.refine else (None, "refinement off")
         last = [0.0]

@@ -47,6 +47,15 @@ LIVE_BUDGET_S = 0.9 / 30.0
 LIVE_FLIP_AVERAGE = False
 
 
+def offline_config(config: "EstimatorConfig") -> "EstimatorConfig":
+    """``config`` for processing a whole file: with hands and two cores, the hands on
+    their own thread unless chosen otherwise (``estimate_deferred``: the same poses, one
+    frame deferred, the second core busy)."""
+    if config.hands and config.hand_thread is None:
+        config = replace(config, hand_thread=(os.cpu_count() or 1) >= 2)
+    return config
+
+
 def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
     """``config`` for a live session: one lifter pass unless it says otherwise, and hands
     at the rate the frame budget allows ("auto") unless a rate was chosen."""
@@ -108,6 +117,7 @@ class PoseEstimator:
             from .hand_worker import HandWorker  # noqa: PLC0415
             self.worker = HandWorker(self.hands)
         self._submitted: tuple[np.ndarray, tuple[str, ...]] | None = None  # body, sides
+        self._deferred = None       # offline: (pose, detection, sides) awaiting its hands
         self.last_hands = None      # the hand tracker's last HandsResult (GUI drawing)
         self.cost = FrameCost()
         self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -118,14 +128,16 @@ class PoseEstimator:
         return self.lifter is not None
 
     def estimate(self, image: np.ndarray, index: int, timestamp: float) -> FramePose:
-        h, w = image.shape[:2]
-        t0 = time.perf_counter()
-        det = self.detector.detect(image, timestamp)
-        t1 = time.perf_counter()
-        hands_2d = hands_3d = held = sides_seen = None
-        if self.hands is not None and self.worker is None:
-            sides = self._hand_sides()
+        sides = self._hand_sides() if self.hands is not None else ()
+        det, pose = self._body(image, index, timestamp)
+        if self.hands is None:
+            return pose
+        if self.worker is not None:
+            hands_2d, hands_3d, held, sides_seen = self._worker_hands(image, det)
+        else:
+            t1 = time.perf_counter()
             self.last_hands = self.hands.track(image, det, sides)
+            hands_2d = hands_3d = held = sides_seen = None
             if det is not None:
                 hands_2d, hands_3d = hand_arrays(self.last_hands)
                 sides_seen = self.last_hands.sides
@@ -136,12 +148,56 @@ class PoseEstimator:
             else:
                 self._held = None
             self.cost.add_hands(time.perf_counter() - t1, len(sides))
-        self.cost.add_detector(t1 - t0)
+        if not pose.has_person:
+            return pose
+        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
+                       hand_sides=sides_seen)
+
+    # -- offline with the hands on their own thread: exact, one frame deferred ----------
+    def estimate_deferred(self, image: np.ndarray, index: int,
+                          timestamp: float) -> FramePose | None:
+        """Offline with a hand worker: detect and lift this frame while the worker runs
+        the previous frame's hands, then return the previous frame's pose with its own
+        hands (None on the first call; ``flush_deferred`` gives the last). The same
+        poses as ``estimate`` on the same thread, the two cores busy at once."""
+        sides = self._hand_sides()
+        det, pose = self._body(image, index, timestamp)
+        done = self.flush_deferred()
+        self.worker.submit(image, det, sides)      # every frame: None resets the tracker
+        self._deferred = (pose, det, sides)
+        return done
+
+    def flush_deferred(self) -> FramePose | None:
+        """The deferred frame's pose, completed with its hands (None if there is none)."""
+        if self._deferred is None:
+            return None
+        pose, det, sides = self._deferred
+        self._deferred = None
+        got, seconds = self.worker.collect()
+        self.last_hands = got
+        self.cost.add_hands(seconds, len(sides))
+        if det is None or got is None:
+            self._held = None
+            return pose
+        hands_2d, hands_3d = hand_arrays(got)
+        held = None
+        if len(sides) == 1:
+            hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d, sides[0], det)
+        self._held = (hands_2d, hands_3d, det.landmarks_2d)
+        if not pose.has_person:
+            return pose
+        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
+                       hand_sides=got.sides)
+
+    def _body(self, image: np.ndarray, index: int, timestamp: float):
+        """(detection, FramePose without hands) of one frame: the detector and the lift."""
+        h, w = image.shape[:2]
+        t0 = time.perf_counter()
+        det = self.detector.detect(image, timestamp)
+        self.cost.add_detector(time.perf_counter() - t0)
         self._frames += 1
         if det is None:
-            if self.worker is not None:
-                self._worker_hands(image, None)
-            return FramePose(index, timestamp, (w, h))
+            return None, FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
         world = det.app_world_joints()
         heatmaps = None
@@ -152,15 +208,11 @@ class PoseEstimator:
                 heatmaps = {k: np.asarray(v[0]) for k, v in res.heatmaps.items()}
         else:
             joints = world
-        if self.worker is not None:
-            hands_2d, hands_3d, held, sides_seen = self._worker_hands(image, det)
         if not np.isfinite(joints).all():
-            return FramePose(index, timestamp, (w, h))
-        return FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
-                         visibility=vis, joints_3d=joints, heatmaps=heatmaps,
-                         detector_3d=world if np.isfinite(world).all() else None,
-                         hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
-                         hand_sides=sides_seen)
+            return det, FramePose(index, timestamp, (w, h))
+        return det, FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
+                              visibility=vis, joints_3d=joints, heatmaps=heatmaps,
+                              detector_3d=world if np.isfinite(world).all() else None)
 
     def _worker_hands(self, image: np.ndarray, det):
         """Hands on the worker thread: collect last frame's (they ran while this frame's
@@ -193,7 +245,7 @@ class PoseEstimator:
 
     def reset(self) -> None:
         self.detector.reset()
-        self._held = self._submitted = None
+        self._held = self._submitted = self._deferred = None
         if self.worker is not None:
             self.worker.reset()
         elif self.hands is not None:

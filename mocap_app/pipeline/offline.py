@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from ..capture.base import CaptureError
 from ..capture.video import VideoFileSource
 from ..core.pose import FramePose, PoseSequence
-from .estimator import EstimatorConfig, PoseEstimator
+from .estimator import EstimatorConfig, PoseEstimator, offline_config
 
 
 class Cancelled(Exception):
@@ -106,11 +106,24 @@ class OfflineResult:
 
 def iter_video_poses(source: VideoFileSource, estimator: PoseEstimator,
                      cancel: threading.Event | None = None) -> Iterator[FramePose]:
-    """Per-frame poses of every frame of ``source``, in order."""
+    """Per-frame poses of every frame of ``source``, in order. An estimator with a hand
+    worker runs the hands of each frame beside the next frame's body
+    (``PoseEstimator.estimate_deferred``): the same poses, one frame later."""
+    deferred = (getattr(estimator, "worker", None) is not None
+                and hasattr(estimator, "estimate_deferred"))
     for frame in source:
         if cancel is not None and cancel.is_set():
             raise Cancelled()
-        yield estimator.estimate(frame.image, frame.index, frame.timestamp)
+        if not deferred:
+            yield estimator.estimate(frame.image, frame.index, frame.timestamp)
+            continue
+        pose = estimator.estimate_deferred(frame.image, frame.index, frame.timestamp)
+        if pose is not None:
+            yield pose
+    if deferred:
+        last = estimator.flush_deferred()
+        if last is not None:
+            yield last
 
 
 def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorConfig(), *,
@@ -124,7 +137,7 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     ``result.short_input`` then says so."""
     source = VideoFileSource(path)
     own = estimator is None
-    estimator = estimator or PoseEstimator(config)
+    estimator = estimator or PoseEstimator(offline_config(config))
     t0 = time.perf_counter()
     frames: list[FramePose] = []
     with_person = 0

@@ -175,3 +175,26 @@ def test_auto_rate_with_the_hand_thread_needs_each_core_to_fit_alone():
     for _ in range(100):
         cost.add_hands(0.040, 2)
     assert cost.over_budget(parallel=True)          # 40 ms of hands alone: over
+
+
+def test_offline_hands_on_their_own_thread_give_the_same_poses(shared_data, tmp_path):
+    """process_video with the hands on the second core (the offline default on two cores:
+    each frame's hands run beside the next frame's body, the pose handed on a frame later)
+    gives exactly the poses of the same-thread run, every frame, in order."""
+    from mocap_app.pipeline.offline import process_video
+    from tests.conftest import write_video
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(40))
+    clip = write_video(tmp_path / "c.mp4", [frames[i] for i in range(40)], fps=30.0)
+    same = process_video(clip, EstimatorConfig(lifter="none", hands=True, hand_thread=False))
+    both = process_video(clip, EstimatorConfig(lifter="none", hands=True, hand_thread=True))
+    assert len(both.raw) == len(same.raw) == 40
+    np.testing.assert_array_equal(both.raw.timestamps, same.raw.timestamps)
+    np.testing.assert_array_equal(both.raw.joints_3d, same.raw.joints_3d)
+    np.testing.assert_array_equal(both.raw.hands_3d, same.raw.hands_3d)
+    np.testing.assert_array_equal(both.raw.hands_2d, same.raw.hands_2d)
+    np.testing.assert_array_equal(both.raw.hand_sides, same.raw.hand_sides)
+    assert np.isfinite(both.raw.hands_3d[-5:]).all()        # hands seen, up to the last
+    import os
+    from mocap_app.pipeline.estimator import offline_config
+    assert offline_config(EstimatorConfig(hands=True)).hand_thread == ((os.cpu_count() or 1) >= 2)
+    assert offline_config(EstimatorConfig()).hand_thread is None    # no hands: no thread
