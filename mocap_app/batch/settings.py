@@ -15,6 +15,9 @@ from ..export.options import ExportOptions
 
 #: the detector's networks, shipped inside the package
 DETECTOR_MODELS = ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite")
+#: the hand models (``--hands``)
+HAND_MODELS = ("hands/palm_detection_full.tflite", "hands/hand_landmark_full.tflite",
+               "hands/hand_recrop.tflite")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class BatchSettings:
     foot_lock: str = "auto"         # "auto" | "always" | "never"
     hfov: float = 70.0              # camera horizontal field of view, degrees
     export: ExportOptions = ExportOptions()
+    hands: bool = False             # track both hands: finger bones, and the side check
 
     def __post_init__(self):
         if self.foot_lock not in ("auto", "always", "never"):
@@ -34,11 +38,16 @@ class BatchSettings:
             raise ValueError(f"hfov must be 1..179 degrees, got {self.hfov}")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.hands:      # batches from before hands keep their fingerprint
+            d.pop("hands")
+        return d
 
     def model_files(self) -> dict[str, Path]:
         """The model files this run reads: name -> path."""
         files = {name: resource_path(name) for name in DETECTOR_MODELS}
+        if self.hands:
+            files.update({name: resource_path(name) for name in HAND_MODELS})
         if self.lifter == "auto":
             lifter = models_dir() / "lifter.pt"
             if lifter.exists():

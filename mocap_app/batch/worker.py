@@ -57,8 +57,10 @@ def loaded_models(settings: BatchSettings):
             old[0].close()
         _LOADED.clear()
         _LOAD_COUNT[0] += 1
+        # one worker per core already: the hands stay on the worker's thread
         estimator = PoseEstimator(EstimatorConfig(detector=settings.detector,
-                                                  lifter=settings.lifter))
+                                                  lifter=settings.lifter,
+                                                  hands=settings.hands, hand_thread=False))
         _LOADED[key] = (estimator, _make_refine(settings))
     return _LOADED[key]
 

@@ -32,6 +32,9 @@ def add_batch_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run the files as Ray tasks: 'auto' or an address joins an existing "
                         "cluster, no value starts a local one (needs mocap_app[ray])")
+    p.add_argument("--hands", action="store_true",
+                   help="track both hands too: finger bones in the exports, and the body's "
+                        "left/right checked by the hands (docs/HANDS.md)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_batch)
 
@@ -59,7 +62,8 @@ def settings_from_args(args):
     try:
         return BatchSettings(detector=args.detector, lifter=args.lifter,
                              refine=not args.no_refine, foot_lock=args.foot_lock,
-                             hfov=args.hfov, export=options_from_args(args))
+                             hfov=args.hfov, export=options_from_args(args),
+                             hands=bool(getattr(args, "hands", False)))
     except ValueError as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
 

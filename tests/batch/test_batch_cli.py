@@ -133,3 +133,28 @@ def test_two_inputs_writing_the_same_output_are_refused(tmp_path, capsys):
     code = main(["batch", str(one), str(two), "-o", str(tmp_path / "o")])
     assert code == EXIT_USAGE
     assert "two inputs would write the same output" in capsys.readouterr().err
+
+
+def test_hands_give_finger_bones_and_are_part_of_the_settings(tmp_path, shared_data):
+    """``mocap batch --hands``: each output has the finger chains (the hands tracked as
+    ``mocap process --hands`` does); without it, none; the manifest's settings say so and
+    a batch without hands keeps its old fingerprint."""
+    from mocap_app.batch.settings import BatchSettings, fingerprint
+    from tests.conftest import write_video
+    from tests.detect.test_blazepose_reference import read_frames
+    frames = read_frames(shared_data / "video" / "hybrik_taiji.mp4", range(30, 60))
+    src = tmp_path / "in"
+    src.mkdir()
+    write_video(src / "taiji.mp4", [frames[i] for i in range(30, 60)], fps=30.0)
+    for flag, out in (([], tmp_path / "plain"), (["--hands"], tmp_path / "hands")):
+        main(["batch", str(src), "-o", str(out), "--workers", "1", "-q"] + flag)
+        text = (out / "taiji.bvh").read_text()
+        assert ("JOINT LeftHandIndex1" in text) == bool(flag)
+        assert ("JOINT RightHandThumb1" in text) == bool(flag)
+        doc = json.loads((out / "batch.json").read_text())
+        run = doc["runs"][doc["files"]["taiji.mp4"]["settings"]]
+        assert run["settings"].get("hands", False) == bool(flag)
+        assert ("hands/hand_landmark_full.tflite" in run["models"]) == bool(flag)
+    plain = BatchSettings()
+    assert "hands" not in plain.as_dict()
+    assert fingerprint(plain, {}) != fingerprint(BatchSettings(hands=True), {})
