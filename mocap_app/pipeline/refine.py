@@ -128,14 +128,21 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
 
 def _side_check(seq: PoseSequence) -> PoseSequence:
     """Stage 0: where the hands say the body's sides are swapped, put them right and lift
-    those frames again with the shipped lifter (loaded only then; without one the
-    detector's body is relabelled and reflected, ``side_check.fix_swaps``). A take whose
-    raw poses were already put right (``process_video``) has nothing left to find."""
+    those frames again with the shipped lifter (loaded only then). A take whose 3D is the
+    detector's own (made without a lifter: its joints are its detector 3D) stays that way:
+    the detector's body is relabelled and reflected (``side_check.fix_swaps``). A take
+    whose raw poses were already put right (``process_video``) has nothing left to find."""
     from .side_check import fix_swaps, swapped_frames  # noqa: PLC0415
     if not swapped_frames(seq.hand_sides).any():
         return seq
-    from .estimator import load_lifter  # noqa: PLC0415  (torch only when needed)
-    fixed, _ = fix_swaps(seq, load_lifter("auto"))
+    v = np.asarray(seq.valid, bool)
+    own_3d = (seq.detector_3d is not None and v.any()
+              and np.allclose(seq.joints_3d[v], seq.detector_3d[v], equal_nan=True))
+    lifter = None
+    if not own_3d:
+        from .estimator import load_lifter  # noqa: PLC0415  (torch only when needed)
+        lifter = load_lifter("auto")
+    fixed, _ = fix_swaps(seq, lifter)
     return fixed
 
 

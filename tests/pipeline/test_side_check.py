@@ -163,3 +163,9 @@ def test_refining_a_take_puts_a_swap_the_hands_saw_right_first():
     np.testing.assert_array_equal(res.refined.joints_3d[:10], seq.joints_3d[:10])
     assert "side_check" not in refine_sequence(seq, replace(off, side_check=False)).stages
     assert "side_check" not in refine_sequence(replace(seq, hand_sides=None), off).stages
+    # a take made without a lifter (its joints are the detector's 3D) is not lifted now:
+    # the detector's body is relabelled and reflected in depth
+    own = replace(seq, detector_3d=seq.joints_3d.copy())
+    got = refine_sequence(own, off).stages["side_check"]
+    want = seq.joints_3d[10:30][:, perm] * np.array([1, 1, -1])
+    np.testing.assert_allclose(got.joints_3d[10:30], want)
