@@ -137,16 +137,7 @@ class PoseEstimator:
         else:
             t1 = time.perf_counter()
             self.last_hands = self.hands.track(image, det, sides)
-            hands_2d = hands_3d = held = sides_seen = None
-            if det is not None:
-                hands_2d, hands_3d = hand_arrays(self.last_hands)
-                sides_seen = self.last_hands.sides
-                if len(sides) == 1:
-                    hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
-                                                                sides[0], det)
-                self._held = (hands_2d, hands_3d, det.landmarks_2d)
-            else:
-                self._held = None
+            hands_2d, hands_3d, held, sides_seen = self._hands_of(self.last_hands, det, sides)
             self.cost.add_hands(time.perf_counter() - t1, len(sides))
         if not pose.has_person:
             return pose
@@ -176,18 +167,29 @@ class PoseEstimator:
         got, seconds = self.worker.collect()
         self.last_hands = got
         self.cost.add_hands(seconds, len(sides))
+        hands_2d, hands_3d, held, sides_seen = self._hands_of(got, det, sides)
+        if not pose.has_person:
+            return pose
+        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
+                       hand_sides=sides_seen)
+
+    def _hands_of(self, got, det, sides: tuple[str, ...], body: np.ndarray | None = None):
+        """(2D, 3D, held, the hand model's view of the sides) of a HandsResult found on
+        ``det`` for ``sides`` (all None without a body or a result); at half rate the hand
+        not looked for is held from the last frame. ``body``: the body landmarks the hands
+        were found on when not ``det``'s (live on the worker: last frame's), their 2D then
+        moved with the wrists. Keeps them for the next frame's hold."""
         if det is None or got is None:
             self._held = None
-            return pose
+            return None, None, None, None
         hands_2d, hands_3d = hand_arrays(got)
+        if body is not None:
+            hands_2d = hands_2d + (det.landmarks_2d[[15, 16]] - body[[15, 16]])[:, None]
         held = None
         if len(sides) == 1:
             hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d, sides[0], det)
         self._held = (hands_2d, hands_3d, det.landmarks_2d)
-        if not pose.has_person:
-            return pose
-        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
-                       hand_sides=got.sides)
+        return hands_2d, hands_3d, held, got.sides
 
     def _body(self, image: np.ndarray, index: int, timestamp: float):
         """(detection, FramePose without hands) of one frame: the detector and the lift."""
@@ -220,28 +222,22 @@ class PoseEstimator:
         frame, and submit this frame's. (2D, 3D, held, what the hand model said of the
         body's sides): all None on the first frame of a person."""
         got, seconds = self.worker.collect()
-        hands_2d = hands_3d = held = sides_seen = None
+        out = (None, None, None, None)
         if got is not None and self._submitted is not None:
             body, sides = self._submitted
             self.last_hands = got
             self.cost.add_hands(seconds, len(sides))
-            if det is not None:
-                hands_2d, hands_3d = hand_arrays(got)
-                sides_seen = got.sides      # last frame's, like the hands it comes with
-                hands_2d = hands_2d + (det.landmarks_2d[[15, 16]] - body[[15, 16]])[:, None]
-                if len(sides) == 1:
-                    hands_2d, hands_3d, held = self._hold_other(hands_2d, hands_3d,
-                                                                sides[0], det)
+            # last frame's hands (and their view of the sides), moved to this frame
+            out = self._hands_of(got, det, sides, body)
+        else:
+            self._held = None
         self._submitted = None
         if det is None:
-            self._held = None
-            return None, None, None, None
-        self._held = ((hands_2d, hands_3d, det.landmarks_2d) if hands_2d is not None
-                      else None)
+            return out
         sides = self._hand_sides()
         self.worker.submit(image, det, sides)
         self._submitted = (det.landmarks_2d.copy(), sides)
-        return hands_2d, hands_3d, held, sides_seen
+        return out
 
     def reset(self) -> None:
         self.detector.reset()
