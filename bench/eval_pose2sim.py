@@ -170,16 +170,18 @@ def hand_sides_views(videos: list[Path]) -> np.ndarray:
 
 def side_checked(data: dict, v: int) -> tuple[dict, np.ndarray]:
     """``data`` with view v's body sides exchanged where the hands say they are swapped
-    (the detector's 3D dropped there, as ``side_check.fix_swaps`` does), and those frames."""
-    from mocap_app.core.skeleton import MIRROR_PERMUTATION
-    from mocap_app.pipeline.side_check import swapped_frames
+    (``side_check.swap_sides``, the detector's 3D dropped there: what ``fix_swaps`` does
+    before lifting those frames again), and those frames."""
+    from mocap_app.pipeline.side_check import swap_sides, swapped_frames
     frames = swapped_frames(data["hand_sides"][v])
-    d = dict(data)
-    perm = list(MIRROR_PERMUTATION)
-    for key in ("kp", "vis", "world"):
-        d[key] = data[key].copy()
-        d[key][v, frames] = data[key][v, frames][:, perm]
-    d["world"][v, frames] = np.nan
+    kp, world = data["kp"][v], data["world"][v]
+    seq = swap_sides(PoseSequence(np.arange(len(kp)) / 60.0, world, kp, data["vis"][v],
+                                  np.isfinite(kp).all(axis=(-1, -2)), 60.0,
+                                  tuple(int(x) for x in data["sizes"][v]),
+                                  detector_3d=world), frames)
+    d = {**data, "kp": data["kp"].copy(), "vis": data["vis"].copy(),
+         "world": data["world"].copy()}
+    d["kp"][v], d["vis"][v], d["world"][v] = seq.keypoints_2d, seq.visibility, seq.detector_3d
     return d, frames
 
 

@@ -128,7 +128,9 @@ class PoseEstimator:
         return self.lifter is not None
 
     def estimate(self, image: np.ndarray, index: int, timestamp: float) -> FramePose:
-        sides = self._hand_sides() if self.hands is not None else ()
+        # which hands to look for this frame (before _body counts it; the worker path
+        # decides after, for the frame it submits)
+        sides = self._hand_sides() if self.hands is not None and self.worker is None else ()
         det, pose = self._body(image, index, timestamp)
         if self.hands is None:
             return pose
