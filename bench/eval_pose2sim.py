@@ -28,9 +28,10 @@ The reference is made of BlazePose's own landmarks, so it carries their definiti
 skeleton's (joint centres), which costs it a systematic part of this error that the
 detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints,
 the points both definitions place most alike). ``--side-check`` adds the lifter rows again
-after the hand model's side check (``pipeline/side_check.py``: the hand tracker runs on
-every view, and where both hands say the body's left and right are swapped, they are
-exchanged and those frames lifted from the 2D alone). ``--per-joint`` adds each joint's
+after the app's side check (``pipeline/side_check.py``: where the continuity of the
+detector's 2D labels says it exchanged left and right, they are exchanged back and those
+frames lifted from the 2D alone), without the hands (what the app does by default and
+live) and with the hands' votes (the hand tracker runs on every view). ``--per-joint`` adds each joint's
 error (leave-one-out reference, each frame aligned on all its joints), over the views
 without a swapped segment and over all four.
 """
@@ -168,17 +169,19 @@ def hand_sides_views(videos: list[Path]) -> np.ndarray:
     return np.array([r[:n] for r in out])
 
 
-def side_checked(data: dict, v: int) -> tuple[dict, np.ndarray]:
-    """``data`` with view v's body sides exchanged where the hands say they are swapped
-    (``side_check.swap_sides``, the detector's 3D dropped there: what ``fix_swaps`` does
-    before lifting those frames again), and those frames."""
-    from mocap_app.pipeline.side_check import swap_sides, swapped_frames
-    frames = swapped_frames(data["hand_sides"][v])
+def side_checked(data: dict, v: int, hands: bool = True) -> tuple[dict, np.ndarray]:
+    """``data`` with view v's body sides exchanged where the side check finds the
+    detector exchanged them (``side_check.find_swaps``: the continuity of its labels, with
+    the hands' votes when ``hands``), the detector's 3D dropped there (what ``fix_swaps``
+    does before lifting those frames again), and those frames."""
+    from mocap_app.pipeline.side_check import find_swaps, swap_sides
     kp, world = data["kp"][v], data["world"][v]
-    seq = swap_sides(PoseSequence(np.arange(len(kp)) / 60.0, world, kp, data["vis"][v],
-                                  np.isfinite(kp).all(axis=(-1, -2)), 60.0,
-                                  tuple(int(x) for x in data["sizes"][v]),
-                                  detector_3d=world), frames)
+    seq = PoseSequence(np.arange(len(kp)) / 60.0, world, kp, data["vis"][v],
+                       np.isfinite(kp).all(axis=(-1, -2)), 60.0,
+                       tuple(int(x) for x in data["sizes"][v]), detector_3d=world,
+                       hand_sides=data["hand_sides"][v] if hands else None)
+    frames = find_swaps(seq)
+    seq = swap_sides(seq, frames)
     d = {**data, "kp": data["kp"].copy(), "vis": data["vis"].copy(),
          "world": data["world"].copy()}
     d["kp"][v], d["vis"][v], d["world"][v] = seq.keypoints_2d, seq.visibility, seq.detector_3d
@@ -205,7 +208,8 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
                        valid & lifted.valid, fps, size)
     off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
-                        foot_contact="never")
+                        foot_contact="never", side_check=False)   # the side check's rows
+                                                                  # are given apart
     if refiner_path is not None:
         from mocap_app.lift.refiner import TemporalRefiner
         bidir = TemporalRefiner.load(refiner_path, causal=False)
@@ -262,8 +266,9 @@ def main(argv=None) -> dict:
                     help="bidirectional refiner, default models/refiner_bidir.pt")
     ap.add_argument("--per-joint", action="store_true", help="per-joint tables too")
     ap.add_argument("--side-check", action="store_true",
-                    help="the lifter rows again after the hands' side check (runs the "
-                         "hand tracker on every view once; kept in --cache)")
+                    help="the lifter rows again after the side check, without and with "
+                         "the hands (runs the hand tracker on every view once; kept in "
+                         "--cache)")
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
@@ -286,10 +291,11 @@ def main(argv=None) -> dict:
     for v in range(V):
         rows_v = estimates(data, v, args.lifter, args.refiner)
         if args.side_check:
-            checked, frames = side_checked(data, v)
-            checked_frames[cams[v].name] = segments(frames)
-            rows_v.update({f"side check, {k}": x for k, x in
-                           estimates(checked, v, args.lifter, args.refiner, True).items()})
+            for label, hands in (("side check", False), ("side check + hands", True)):
+                checked, frames = side_checked(data, v, hands)
+                checked_frames.setdefault(label, {})[cams[v].name] = segments(frames)
+                rows_v.update({f"{label}, {k}": x for k, x in
+                               estimates(checked, v, args.lifter, args.refiner, True).items()})
         for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             sw = swapped_frames(pred, in_camera_app(cams[v], allv))
@@ -321,10 +327,10 @@ def main(argv=None) -> dict:
         print(f"| {name} | " + " | ".join(
             f"{x['frames']}" + (f" ({', '.join(f'{a}-{b}' for a, b in x['segments'])})"
                                 if x["segments"] else "") for x in per_view) + " |")
-    if args.side_check:
-        print("\nframes the side check exchanged left and right on (first-last): "
+    for label, per_view in checked_frames.items():
+        print(f"\nframes the {label} exchanged left and right on (first-last): "
               + "; ".join(f"{k} {', '.join(f'{a}-{b}' for a, b in s) or 'none'}"
-                          for k, s in checked_frames.items()))
+                          for k, s in per_view.items()))
     if args.per_joint:
         names = [c.name for c in cams]
         anyname = next(iter(swaps))

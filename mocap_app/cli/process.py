@@ -28,8 +28,9 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--hands", action="store_true",
                    help="track both hands too: finger bones in the export (docs/HANDS.md)")
     p.add_argument("--no-side-check", action="store_true",
-                   help="with --hands: do not put right the body's left/right swaps that "
-                        "the hand model sees (pipeline/side_check.py)")
+                   help="do not put right the frames where the body detector exchanged "
+                        "left and right (found by the continuity of its labels, and by the "
+                        "hands with --hands; pipeline/side_check.py)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -112,7 +113,7 @@ def cmd_process(args) -> int:
           f"{result.seconds:.1f} s -> {out}")
     if result.info.get("side_swaps_fixed"):
         print(f"{video.name}: left and right put right on {result.info['side_swaps_fixed']} "
-              f"frames where the body detector had them swapped (the hands said so)")
+              f"frames where the body detector had exchanged them")
     if result.short_input is not None:
         print(f"mocap: warning: {result.short_input.message(video.name)}", file=sys.stderr)
         return EXIT_SHORT_INPUT

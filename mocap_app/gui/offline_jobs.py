@@ -119,9 +119,9 @@ class OfflineImportJob(Job):
         info = dict(result.info)
         lifter_loaded = bool(info.pop("lifter", False))
         shown = note
-        if info.get("side_swaps_fixed"):      # the hands caught a left/right swap
+        if info.get("side_swaps_fixed"):      # the side check caught a left/right swap
             shown = (f"{note}; left/right put right on {info['side_swaps_fixed']} frames "
-                     f"(the hands said the detector had them swapped)")
+                     f"(the detector had exchanged them)")
         save_offline_take(folder, result, parameters={
             **info, "detector": self.config.detector, "lifter": self.config.lifter,
             "lifter_loaded": lifter_loaded, "refinement": note})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..core.pose import FramePose, camera_to_app
+from ..core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 from ..detect.base import PersonDetector
 
 
@@ -24,8 +25,11 @@ class EstimatorConfig:
     hand_rate: str = "every"        # "every": both hands every frame; "alternate": one
                                     # hand a frame, the other held; "auto": alternate
                                     # while both would not fit the live frame budget
-    side_check: bool = True         # offline with hands: put right the body's left/right
-                                    # swaps the hand model sees (pipeline/side_check.py)
+    side_check: bool = True         # put right the frames where the detector exchanged
+                                    # left and right (offline: pipeline/side_check.py over
+                                    # the whole file; live: side_track.SideTracker, causal)
+    side_track: bool = False        # the causal side track frame by frame (live_config
+                                    # turns it on with side_check)
     hand_thread: bool | None = None  # hands on their own thread (pipeline/hand_worker.py:
                                      # the second core, hands one frame old); None: live
                                      # where there are two cores, offline never
@@ -37,6 +41,7 @@ class EstimatorConfig:
 
 
 HAND_RATES = ("every", "alternate", "auto")
+_MIRROR = np.array(MIRROR_PERMUTATION)
 #: The live frame budget "auto" keeps: 30 fps, with a tenth spare for the GUI and capture.
 LIVE_BUDGET_S = 0.9 / 30.0
 
@@ -57,12 +62,14 @@ def offline_config(config: "EstimatorConfig") -> "EstimatorConfig":
 
 
 def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
-    """``config`` for a live session: one lifter pass unless it says otherwise, and hands
-    at the rate the frame budget allows ("auto") unless a rate was chosen."""
+    """``config`` for a live session: one lifter pass unless it says otherwise, hands at
+    the rate the frame budget allows ("auto") unless a rate was chosen, and the causal
+    side track with the side check."""
     if config.hands and config.hand_rate == "every":
         config = replace(config, hand_rate="auto")
     if config.hands and config.hand_thread is None:
         config = replace(config, hand_thread=(os.cpu_count() or 1) >= 2)
+    config = replace(config, side_track=config.side_check)
     if config.flip_average is not None:
         return config
     return replace(config, flip_average=LIVE_FLIP_AVERAGE)
@@ -122,6 +129,11 @@ class PoseEstimator:
         self.cost = FrameCost()
         self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._frames = 0
+        self.side_tracker = None    # live: the causal side track (config.side_track)
+        if config.side_track and config.side_check:
+            from .side_track import SideTracker  # noqa: PLC0415
+            self.side_tracker = SideTracker()
+        self._exchanged = False     # this frame's left and right were put right
 
     @property
     def uses_lifter(self) -> bool:
@@ -143,8 +155,7 @@ class PoseEstimator:
             self.cost.add_hands(time.perf_counter() - t1, len(sides))
         if not pose.has_person:
             return pose
-        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
-                       hand_sides=sides_seen)
+        return _with_hands(pose, (hands_2d, hands_3d, held, sides_seen), self._exchanged)
 
     # -- offline with the hands on their own thread: exact, one frame deferred ----------
     def estimate_deferred(self, image: np.ndarray, index: int,
@@ -157,23 +168,22 @@ class PoseEstimator:
         det, pose = self._body(image, index, timestamp)
         done = self.flush_deferred()
         self.worker.submit(image, det, sides)      # every frame: None resets the tracker
-        self._deferred = (pose, det, sides)
+        self._deferred = (pose, det, sides, self._exchanged)
         return done
 
     def flush_deferred(self) -> FramePose | None:
         """The deferred frame's pose, completed with its hands (None if there is none)."""
         if self._deferred is None:
             return None
-        pose, det, sides = self._deferred
+        pose, det, sides, exchanged = self._deferred
         self._deferred = None
         got, seconds = self.worker.collect()
         self.last_hands = got
         self.cost.add_hands(seconds, len(sides))
-        hands_2d, hands_3d, held, sides_seen = self._hands_of(got, det, sides)
+        hands = self._hands_of(got, det, sides)
         if not pose.has_person:
             return pose
-        return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
-                       hand_sides=sides_seen)
+        return _with_hands(pose, hands, exchanged)
 
     def _hands_of(self, got, det, sides: tuple[str, ...], body: np.ndarray | None = None):
         """(2D, 3D, held, the hand model's view of the sides) of a HandsResult found on
@@ -200,10 +210,22 @@ class PoseEstimator:
         det = self.detector.detect(image, timestamp)
         self.cost.add_detector(time.perf_counter() - t0)
         self._frames += 1
+        self._exchanged = False
         if det is None:
+            if self.side_tracker is not None:
+                self.side_tracker.update(np.full((NUM_JOINTS, 2), np.nan), np.zeros(NUM_JOINTS))
             return None, FramePose(index, timestamp, (w, h))
         kp, vis = det.app_keypoints()
         world = det.app_world_joints()
+        own_3d = world
+        if self.side_tracker is not None and self.side_tracker.update(kp, vis):
+            # the detector exchanged left and right: relabel its 2D; its 3D is the body
+            # turned the other way (side_check.fix_swaps): not lifted from, and without a
+            # lifter relabelled and reflected in depth
+            self._exchanged = True
+            kp, vis = kp[_MIRROR], vis[_MIRROR]
+            own_3d = world[_MIRROR] * np.array([1.0, 1.0, -1.0])
+            world = np.full_like(world, np.nan)
         heatmaps = None
         if self.lifter is not None:
             res = self.lifter.lift(kp[None], vis[None], (w, h), world=world[None])
@@ -211,7 +233,7 @@ class PoseEstimator:
             if self.config.keep_heatmaps and getattr(res, "heatmaps", None) is not None:
                 heatmaps = {k: np.asarray(v[0]) for k, v in res.heatmaps.items()}
         else:
-            joints = world
+            joints = own_3d
         if not np.isfinite(joints).all():
             return det, FramePose(index, timestamp, (w, h))
         return det, FramePose(index, timestamp, (w, h), box=det.box, keypoints_2d=kp,
@@ -243,6 +265,8 @@ class PoseEstimator:
 
     def reset(self) -> None:
         self.detector.reset()
+        if self.side_tracker is not None:
+            self.side_tracker.reset()
         self._held = self._submitted = self._deferred = None
         if self.worker is not None:
             self.worker.reset()
@@ -336,3 +360,13 @@ def hand_arrays(result) -> tuple[np.ndarray, np.ndarray]:
             pts[k] = hand.landmarks_2d
             world[k] = camera_to_app(hand.hand_3d())
     return pts, world
+
+
+def _with_hands(pose: FramePose, hands: tuple, exchanged: bool) -> FramePose:
+    """``pose`` with its hands (2D, 3D, held, the hand model's view of the sides), given
+    on the detector's labels: exchanged too where the side track put the body's right."""
+    if exchanged:
+        hands = tuple(None if a is None else np.asarray(a)[::-1].copy() for a in hands)
+    hands_2d, hands_3d, held, sides_seen = hands
+    return replace(pose, hands_2d=hands_2d, hands_3d=hands_3d, hands_held=held,
+                   hand_sides=sides_seen)

@@ -161,7 +161,7 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
         raise NoPersonError(f"no person found in {len(frames)} frames of {path}{why}")
     raw = PoseSequence.from_frames(frames, source.info.fps)
     swapped = 0
-    if raw.hand_sides is not None and config.side_check:
+    if config.side_check:
         from .side_check import fix_swaps  # noqa: PLC0415
         raw, fixed = fix_swaps(raw, estimator.lifter)
         swapped = int(fixed.sum())
@@ -169,7 +169,7 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     info = {"width": source.info.width, "height": source.info.height,
             "fps": source.info.fps, "lifter": estimator.uses_lifter,
             "detector": config.detector}
-    if raw.hand_sides is not None and config.side_check:
+    if config.side_check:
         info["side_swaps_fixed"] = swapped
     if short is not None:
         info["short_input"] = short.as_dict()

@@ -1,7 +1,7 @@
 """The motion-over-time stages, in order, each switchable:
 
-0. side check (a take with the hands' evidence: the body's left/right swaps that both
-   hands contradict put right; pipeline/side_check.py),
+0. side check (the detector's left/right swaps, found by the continuity of its labels
+   and, where the take has hands, the hands' votes, put right; pipeline/side_check.py),
 1. temporal refiner (TP-Net; bidirectional offline, causal live),
 2. skeleton fitting (constant bone lengths, directions kept),
 3. root trajectory (metric pelvis track, ground levelled at Y = 0),
@@ -40,8 +40,8 @@ class RefineOptions:
     root: RootOptions | None = None       # None: defaults with ``hfov_deg``
     contact: ContactOptions | None = None  # None: defaults with mode ``foot_contact``
     fingers: bool = True                  # stage 5: finger angles, when the take has hands
-    side_check: bool = True               # stage 0: the body's left/right swaps that the
-                                          # hands contradict put right (side_check.py)
+    side_check: bool = True               # stage 0: the detector's left/right swaps put
+                                          # right (side_check.py, side_track.py)
     finger: FingerOptions = field(default_factory=FingerOptions)
 
 
@@ -69,7 +69,7 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
     ``refine(poses, valid)``); None loads the shipped one matching ``bidirectional``."""
     stages = {"raw": seq}
     raw = seq
-    if options.side_check and seq.hand_sides is not None:
+    if options.side_check and seq.keypoints_2d is not None:
         seq = _side_check(seq)
         if seq is not raw:
             stages["side_check"] = seq
@@ -127,13 +127,14 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
 
 
 def _side_check(seq: PoseSequence) -> PoseSequence:
-    """Stage 0: where the hands say the body's sides are swapped, put them right and lift
-    those frames again with the shipped lifter (loaded only then). A take whose 3D is the
+    """Stage 0: where the detector exchanged the body's sides (``side_check.find_swaps``),
+    put them right and lift those frames again with the shipped lifter (loaded only
+    then). A take whose 3D is the
     detector's own (made without a lifter: its joints are its detector 3D) stays that way:
     the detector's body is relabelled and reflected (``side_check.fix_swaps``). A take
     whose raw poses were already put right (``process_video``) has nothing left to find."""
-    from .side_check import fix_swaps, swapped_frames  # noqa: PLC0415
-    if not swapped_frames(seq.hand_sides).any():
+    from .side_check import find_swaps, fix_swaps  # noqa: PLC0415
+    if not find_swaps(seq).any():
         return seq
     v = np.asarray(seq.valid, bool)
     own_3d = (seq.detector_3d is not None and v.any()

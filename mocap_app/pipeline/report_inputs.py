@@ -33,7 +33,8 @@ def _lifter_key(lifter: str) -> str:
 def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False) -> Path:
     st = path.stat()
     key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
-           "|short-input")   # entries from before the short-input record are not reused
+           "|short-input|side-track")   # entries from before the short-input record and
+    # the side track (the detector's left/right flips put right, hands or not) are not reused
     if hands:
         key += "|hands-v3"      # v2: hands_3d is the mean of the model's two 3D answers; v3: side check
     digest = hashlib.sha1(key.encode()).hexdigest()

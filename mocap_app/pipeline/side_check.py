@@ -1,4 +1,5 @@
-"""Left/right swaps of the body detector, caught by the hand model (offline, with hands).
+"""Left/right swaps of the body detector, put right: found by the continuity of its own
+labels (``side_track``), with the hand model's votes where the hands are tracked.
 
 The body detector sometimes takes a person for one facing the other way: its left and
 right swap for a stretch of frames (Pose2Sim cam02, frames 41-74), and its 2D, its own 3D
@@ -21,8 +22,15 @@ them again from the corrected 2D.
 
 Measured (docs/QUALITY.md, bench/eval_pose2sim.py): on the Pose2Sim take it finds cam02's
 41-74 and nothing in the other three views; on the five real clips of the motion table it
-finds nothing. Live capture is causal and does not use it on screen; a recorded take
-keeps the evidence, and refining it runs the check first (``refine.refine_sequence``).
+finds nothing.
+
+Since 2026-12-05 the frames come from ``side_track`` (``find_swaps``): the continuity of
+the detector's 2D labels says frame by frame where its left and right flip, which needs
+no hands; with hands tracked, their log odds (``swap_evidence``) join that chain as a
+per-frame vote, so the hands choose the side of a stretch and the continuity where it
+starts and ends. The hands-only Viterbi above (``swapped_frames``) stays for comparison
+(bench/eval_side_track.py). Live capture runs the side track's causal form in the
+estimator; a recorded take is checked again when refined (``refine.refine_sequence``).
 """
 from __future__ import annotations
 
@@ -32,6 +40,7 @@ import numpy as np
 
 from ..core.pose import PoseSequence
 from ..core.skeleton import MIRROR_PERMUTATION
+from .side_track import SideTrackOptions, exchanged_frames
 
 #: Hand presence needed for the hand model's side to count.
 MIN_PRESENCE = 0.5
@@ -92,6 +101,17 @@ def swapped_frames(hand_sides: np.ndarray | None,
     return state.astype(bool)
 
 
+def find_swaps(seq: PoseSequence, options: SideTrackOptions = SideTrackOptions()
+               ) -> np.ndarray:
+    """(T,) bool: the frames of ``seq`` whose left and right the detector exchanged (the
+    side track over its 2D, with the hands' votes where it has them)."""
+    if len(seq) == 0 or seq.keypoints_2d is None:
+        return np.zeros(len(seq), bool)
+    votes = swap_evidence(seq.hand_sides) if seq.hand_sides is not None else None
+    kp = np.where(np.asarray(seq.valid, bool)[:, None, None], seq.keypoints_2d, np.nan)
+    return exchanged_frames(kp, seq.visibility, options, votes) & np.asarray(seq.valid, bool)
+
+
 def swap_sides(seq: PoseSequence, frames: np.ndarray) -> PoseSequence:
     """``seq`` with left and right exchanged on ``frames`` in everything side-indexed:
     the 2D keypoints, visibility and lifted joints (the mirror permutation), the hands and
@@ -127,16 +147,15 @@ def swap_sides(seq: PoseSequence, frames: np.ndarray) -> PoseSequence:
 
 
 def fix_swaps(seq: PoseSequence, lifter=None,
-              options: SideCheckOptions = SideCheckOptions()) -> tuple[PoseSequence, np.ndarray]:
+              options: SideTrackOptions = SideTrackOptions()) -> tuple[PoseSequence, np.ndarray]:
     """(``seq`` with the swapped frames put right, those frames (T,) bool). With a
     ``lifter`` (``lift.inference.Lifter``) those frames are lifted again from the
     corrected 2D alone. Without one the 3D is the detector's own, a body turned the other
     way: relabelled and reflected in depth (a front/back confusion from one camera is a
     reflection through the plane facing it)."""
-    frames = swapped_frames(seq.hand_sides, options)
+    frames = find_swaps(seq, options)
     if not frames.any():
-        return seq, np.zeros(len(seq), bool)
-    frames &= np.asarray(seq.valid, bool)
+        return seq, frames
     out = swap_sides(seq, frames)
     if lifter is not None and frames.any():
         idx = np.flatnonzero(frames)

@@ -1,11 +1,16 @@
-"""The hand model as a witness of the body's sides (pipeline/side_check.py)."""
+"""The detector's left/right swaps put right (pipeline/side_check.py): found by the
+continuity of its labels (side_track.py) with the hand model as a second witness."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from mocap_app.core.pose import PoseSequence
 from mocap_app.core.skeleton import J, MIRROR_PERMUTATION, NUM_JOINTS
-from mocap_app.pipeline.side_check import (SideCheckOptions, fix_swaps, swap_evidence,
-                                           swap_sides, swapped_frames)
+from mocap_app.pipeline.side_check import (SideCheckOptions, find_swaps, fix_swaps,
+                                           swap_evidence, swap_sides, swapped_frames)
+
+from .poses import exchange, walking_2d
 
 
 def _sides(T, swapped=(), p=0.95, presence=0.9):
@@ -49,17 +54,19 @@ def test_viterbi_keeps_sustained_swaps_only():
         SideCheckOptions(frame_cost=-1)
 
 
-def _seq(T=50):
+def _seq(T=50, swapped=range(10, 30)):
+    """A take whose detector exchanged left and right on ``swapped``: its 2D labels flip
+    there and both hands say so."""
     rng = np.random.default_rng(2)
     joints = rng.normal(0, 0.3, (T, NUM_JOINTS, 3))
     joints -= joints[:, :1]
-    kp = rng.uniform(0, 600, (T, NUM_JOINTS, 2))
-    vis = rng.uniform(0.2, 1.0, (T, NUM_JOINTS))
+    kp, vis = walking_2d(T)
+    kp = exchange(kp, list(swapped))
     hands = rng.normal(0, 0.05, (T, 2, 21, 3))
     return PoseSequence(np.arange(T) / 30.0, joints, kp, vis, np.ones(T, bool), 30.0,
                         (640, 480), detector_3d=joints + 0.01,
                         hands_2d=rng.uniform(0, 600, (T, 2, 21, 2)), hands_3d=hands,
-                        hand_sides=_sides(T, swapped=range(10, 30)))
+                        hand_sides=_sides(T, swapped=swapped))
 
 
 def test_swap_sides_exchanges_everything_side_indexed_on_those_frames_only():
@@ -105,51 +112,59 @@ def test_fix_swaps_lifts_the_corrected_frames_again_from_the_2d():
     plain, _ = fix_swaps(seq)
     want = seq.joints_3d[10:30][:, list(MIRROR_PERMUTATION)] * np.array([1, 1, -1])
     np.testing.assert_allclose(plain.joints_3d[10:30], want)
-    # a take whose hands never disagree is returned as it is
-    calm = PoseSequence(seq.timestamps, seq.joints_3d, seq.keypoints_2d, seq.visibility,
-                        seq.valid, 30.0, (640, 480), hand_sides=_sides(50))
+    # a take whose labels run on and whose hands never disagree is returned as it is
+    calm = _seq(swapped=())
     same, none = fix_swaps(calm, lifter)
     assert same is calm and not none.any()
+    # the 2D alone finds the same frames; the hands alone (their old Viterbi) too
+    np.testing.assert_array_equal(find_swaps(replace(seq, hand_sides=None)), frames)
+    np.testing.assert_array_equal(swapped_frames(seq.hand_sides), frames)
 
 
-def test_pose2sim_cam02_swap_is_found_by_the_hands_and_nothing_in_cam04(shared_data):
+def test_pose2sim_cam02_swap_is_put_right_with_and_without_hands(shared_data):
     """Known answer: on the Pose2Sim take the body detector swaps left and right in cam02
-    over frames 41-74 (bench/eval_pose2sim.py against the other views' triangulation);
-    cam04 has no swap. The offline pipeline with hands puts cam02 right, and only there."""
+    over frames 41-74 (bench/eval_pose2sim.py against the other views' triangulation: its
+    3D is swapped on 41-59, 61-63, 65 and 67-74); cam04 has no swap. The offline
+    pipeline puts cam02 right from the 2D labels' flips alone, the same with the hands'
+    votes, and finds nothing in cam04."""
     from mocap_app.pipeline.estimator import EstimatorConfig
     from mocap_app.pipeline.offline import process_video
     take = shared_data / "video" / "pose2sim"
     as_detected = process_video(take / "cam02.mp4",
-                                EstimatorConfig(lifter="none", hands=True, side_check=False))
+                                EstimatorConfig(lifter="none", side_check=False))
     assert "side_swaps_fixed" not in as_detected.info
-    frames = swapped_frames(as_detected.raw.hand_sides)
-    found = np.flatnonzero(frames)
-    assert found.min() >= 38 and found.max() <= 78, found
-    assert len(set(found) & set(range(41, 75))) >= 30, found
-    fixed = process_video(take / "cam02.mp4", EstimatorConfig(lifter="none", hands=True))
+    frames = find_swaps(as_detected.raw)
+    found = set(np.flatnonzero(frames))
+    assert set(range(41, 60)) | set(range(61, 64)) | {65} | set(range(67, 75)) <= found
+    assert found <= set(range(41, 83)), sorted(found)
+    fixed = process_video(take / "cam02.mp4", EstimatorConfig(lifter="none"))
     assert fixed.info["side_swaps_fixed"] == len(found)
     perm = list(MIRROR_PERMUTATION)
     np.testing.assert_allclose(fixed.raw.keypoints_2d[frames],
                                as_detected.raw.keypoints_2d[frames][:, perm])
     np.testing.assert_allclose(fixed.raw.keypoints_2d[~frames],
                                as_detected.raw.keypoints_2d[~frames])
-    # put right, the hands agree with the body's sides again
-    assert not swapped_frames(fixed.raw.hand_sides).any()
-    other = process_video(take / "cam04.mp4", EstimatorConfig(lifter="none", hands=True))
+    assert not find_swaps(fixed.raw).any()          # put right, the labels run on
+    with_hands = process_video(take / "cam02.mp4", EstimatorConfig(lifter="none", hands=True))
+    assert with_hands.info["side_swaps_fixed"] == len(found)
+    np.testing.assert_allclose(with_hands.raw.keypoints_2d, fixed.raw.keypoints_2d)
+    other = process_video(take / "cam04.mp4", EstimatorConfig(lifter="none"))
     assert other.info["side_swaps_fixed"] == 0
 
 
-def test_refining_a_take_puts_a_swap_the_hands_saw_right_first():
-    """A recorded take keeps what the hands said of the body's sides; refining it (stage 0)
-    exchanges left and right where they contradict the body and lifts those frames again
-    with the shipped lifter; without hand evidence, or with the stage off, nothing moves."""
-    from dataclasses import replace
+def test_refining_a_take_puts_a_swap_right_first():
+    """Refining a take (stage 0) exchanges left and right where the detector flipped them
+    (its labels' continuity, and the hands a recorded take keeps) and lifts those frames
+    again with the shipped lifter; a take without a flip, or with the stage off, stays."""
     from mocap_app.pipeline.refine import RefineOptions, refine_sequence
     seq = _seq(60)
     off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
                         foot_contact="never", fingers=False)
     res = refine_sequence(seq, off)
     assert "side_check" in res.stages and res.raw is seq
+    # the 2D's flips alone are enough (a take without hands)
+    alone = refine_sequence(replace(seq, hand_sides=None), off).stages["side_check"]
+    np.testing.assert_array_equal(alone.keypoints_2d, res.stages["side_check"].keypoints_2d)
     fixed = res.stages["side_check"]
     perm = list(MIRROR_PERMUTATION)
     np.testing.assert_array_equal(fixed.keypoints_2d[10:30], seq.keypoints_2d[10:30][:, perm])
@@ -162,10 +177,62 @@ def test_refining_a_take_puts_a_swap_the_hands_saw_right_first():
     assert 0.2 < np.median(torso) < 0.8
     np.testing.assert_array_equal(res.refined.joints_3d[:10], seq.joints_3d[:10])
     assert "side_check" not in refine_sequence(seq, replace(off, side_check=False)).stages
-    assert "side_check" not in refine_sequence(replace(seq, hand_sides=None), off).stages
+    assert "side_check" not in refine_sequence(_seq(60, swapped=()), off).stages
     # a take made without a lifter (its joints are the detector's 3D) is not lifted now:
     # the detector's body is relabelled and reflected in depth
     own = replace(seq, detector_3d=seq.joints_3d.copy())
     got = refine_sequence(own, off).stages["side_check"]
     want = seq.joints_3d[10:30][:, perm] * np.array([1, 1, -1])
     np.testing.assert_allclose(got.joints_3d[10:30], want)
+
+
+def test_live_estimator_puts_cam02_right_as_it_goes(shared_data):
+    """Live capture runs the causal side track in the estimator: on Pose2Sim cam02 it
+    exchanges the detector's labels back on the swapped frames (the same as the offline
+    check: bench/eval_side_track.py), gives the lifter no detector 3D there, and without a
+    lifter relabels and reflects the detector's body; frames before the swap are as
+    detected."""
+    from types import SimpleNamespace
+    from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config
+    from tests.detect.test_blazepose_reference import read_frames
+    frames = read_frames(shared_data / "video" / "pose2sim" / "cam02.mp4", range(80))
+    frames = [frames[i] for i in range(80)]
+    plain = PoseEstimator(EstimatorConfig(lifter="none"))
+    raw = [plain.estimate(f, i, i / 60) for i, f in enumerate(frames)]
+    plain.close()
+
+    class Lifter:                       # records the detector 3D it is given
+        in_features = 9
+        worlds = []
+
+        def lift(self, kp, vis, size, world=None):
+            self.worlds.append(world[0].copy())
+            return SimpleNamespace(joints_3d=np.zeros((1, NUM_JOINTS, 3)),
+                                   valid=np.ones(1, bool))
+
+    from mocap_app.pipeline.estimator import make_detector
+    live = PoseEstimator(live_config(EstimatorConfig(lifter="none")),
+                         detector=make_detector("blazepose"))
+    assert live.side_tracker is not None
+    got = [live.estimate(f, i, i / 60) for i, f in enumerate(frames)]
+    live.close()
+    perm = list(MIRROR_PERMUTATION)
+    marked = {i for i, (a, b) in enumerate(zip(raw, got))
+              if a.has_person and not np.allclose(a.keypoints_2d, b.keypoints_2d)}
+    assert set(range(41, 60)) | set(range(61, 64)) | set(range(67, 75)) <= marked
+    assert marked <= set(range(41, 80)), sorted(marked)
+    for i in marked:
+        np.testing.assert_allclose(got[i].keypoints_2d, raw[i].keypoints_2d[perm])
+        np.testing.assert_allclose(got[i].joints_3d,
+                                   raw[i].joints_3d[perm] * np.array([1, 1, -1]))
+        assert got[i].detector_3d is None
+    for i in range(41):
+        np.testing.assert_allclose(got[i].joints_3d, raw[i].joints_3d)
+    # with a lifter, the swapped frames are lifted from the 2D alone
+    lifter = Lifter()
+    lifted = PoseEstimator(live_config(EstimatorConfig()), detector=make_detector("blazepose"),
+                           lifter=lifter)
+    for i, f in enumerate(frames[:50]):
+        lifted.estimate(f, i, i / 60)
+    lifted.close()
+    assert np.isfinite(lifter.worlds[40]).all() and np.isnan(lifter.worlds[45]).all()

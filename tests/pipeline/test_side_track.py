@@ -1,0 +1,91 @@
+"""The detector's left/right flips, found by the continuity of its 2D labels
+(pipeline/side_track.py)."""
+import numpy as np
+import pytest
+
+from mocap_app.core.skeleton import J, MIRROR_PERMUTATION, NUM_JOINTS
+from mocap_app.pipeline.side_track import (SideTracker, SideTrackOptions, exchanged_frames,
+                                           links, motion_scale)
+
+from .poses import exchange, walking_2d
+
+PERM = list(MIRROR_PERMUTATION)
+
+
+def test_links_measure_how_far_each_labelling_moves():
+    kp, vis = walking_2d(10)
+    flipped = exchange(kp, [5])
+    l1 = links(flipped, vis)
+    assert np.isnan(l1[0]).all()
+    # kept labels move a few px; at the flip the kept labels jump across the body
+    assert (l1[1:5, 0] < 0.02).all() and (l1[1:5, 1] > 0.1).all()
+    assert l1[5, 1] < 0.02 < 0.1 < l1[5, 0]
+    assert l1[6, 1] < 0.02 < 0.1 < l1[6, 0]
+    # a frame with too few joints seen gives no link
+    vis2 = vis.copy()
+    vis2[3, :20] = 0.0
+    assert np.isnan(links(kp, vis2)[3:5]).all()
+    assert motion_scale(links(kp, vis)) == pytest.approx(np.nanmedian(links(kp, vis)[:, 0]),
+                                                         rel=0.2)
+
+
+def test_a_swapped_stretch_is_found_offline_and_live():
+    kp, vis = walking_2d(120)
+    flipped = exchange(kp, np.arange(41, 75))
+    got = exchanged_frames(flipped, vis)
+    np.testing.assert_array_equal(np.flatnonzero(got), np.arange(41, 75))
+    tracker = SideTracker()
+    live = np.array([tracker.update(k, v) for k, v in zip(flipped, vis)])
+    np.testing.assert_array_equal(np.flatnonzero(live), np.arange(41, 75))
+    # a single flipped frame, and two stretches
+    two = exchange(kp, [20] + list(range(60, 90)))
+    np.testing.assert_array_equal(np.flatnonzero(exchanged_frames(two, vis)),
+                                  [20] + list(range(60, 90)))
+    # put right, nothing is left to find; a clean take gives nothing
+    fixed = exchange(flipped, np.flatnonzero(got))
+    assert not exchanged_frames(fixed, vis).any()
+    assert not exchanged_frames(kp, vis).any()
+
+
+def test_a_garbled_frame_or_a_missing_one_does_not_break_the_chain():
+    kp, vis = walking_2d(120)
+    flipped = exchange(kp, np.arange(41, 75))
+    # frame 60: only the legs exchanged (half a flip): the chain links over it
+    half = flipped.copy()
+    legs = [J[f"{s}_{p}"] for s in ("left", "right")
+            for p in ("hip", "knee", "ankle", "heel", "toe")]
+    half[60, legs] = flipped[60][PERM][legs]
+    got = np.flatnonzero(exchanged_frames(half, vis))
+    assert set(range(41, 60)) | set(range(61, 75)) <= set(got) <= set(range(41, 75))
+    # frames with no person: the labels on both sides of the gap are compared with a
+    # flip cost only, so a stretch that starts in a gap is not placed, but one that
+    # starts and ends in view is
+    gap = flipped.copy()
+    gap[20:23] = np.nan
+    np.testing.assert_array_equal(np.flatnonzero(exchanged_frames(gap, vis)),
+                                  np.arange(41, 75))
+
+
+def test_the_hands_votes_choose_the_side_of_a_take_that_starts_exchanged():
+    kp, vis = walking_2d(100)
+    flipped = exchange(kp, np.arange(0, 30))       # swapped from the first frame
+    # the continuity alone sees one flip at 30 and keeps the detector (the longer part)
+    np.testing.assert_array_equal(np.flatnonzero(exchanged_frames(flipped, vis)), [])
+    votes = np.zeros(100)
+    votes[5:25] = 3.0                               # the hands say "exchanged" there
+    got = exchanged_frames(flipped, vis, hand_evidence=votes)
+    np.testing.assert_array_equal(np.flatnonzero(got), np.arange(0, 30))
+    # hands that say "exchanged" where the labels run on smoothly do not flip a stretch
+    calm = np.zeros(100)
+    calm[50:53] = 3.0
+    assert not exchanged_frames(kp, vis, hand_evidence=calm).any()
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match=r"flip_cost must be in \(0, 1000\]"):
+        SideTrackOptions(flip_cost=0)
+    with pytest.raises(ValueError, match=r"frame_cost must be in \[0, 100\]"):
+        SideTrackOptions(frame_cost=-1)
+    with pytest.raises(ValueError, match=r"min_visibility must be in \[0, 1\]"):
+        SideTrackOptions(min_visibility=2)
+    assert exchanged_frames(np.zeros((0, NUM_JOINTS, 2)), np.zeros((0, NUM_JOINTS))).shape == (0,)
