@@ -1,4 +1,5 @@
-"""Pose augmentation for the projected-mocap pairs: arms from other frames.
+"""Pose augmentation for the projected-mocap pairs: arms from other frames; and sampling
+balanced over the arms' elevation (``balance_cdf``).
 
 On real video the lifter's arms were its weakest joints (Pose2Sim: elbows 121 / 135 mm
 PA against BlazePose's 81 / 110; models/LIFTER_CARD.md), and its arms there barely moved
@@ -45,3 +46,39 @@ def arms_from(poses: np.ndarray, donors: np.ndarray, rng: np.random.Generator,
             world = np.einsum("nji,nj->ni", own, local)        # into this pose's axes
             x[pick, b] = x[pick, a] + length * world
     return x
+
+
+#: upper-arm elevation bins (degrees from the neck-to-pelvis direction: 0 hanging, 90
+#: out to the side or the front, 180 straight up)
+ELEVATION_BINS = np.arange(0.0, 181.0, 15.0)
+
+
+def arm_elevation(poses: np.ndarray) -> np.ndarray:
+    """(N, 2) degrees: the left and right upper arm's angle from the neck-to-pelvis
+    direction, for poses (N, J, 3) in any axes and units."""
+    p = np.asarray(poses, np.float64)
+    down = p[:, J["pelvis"]] - p[:, J["neck"]]
+    out = []
+    for side in ("left", "right"):
+        arm = p[:, J[f"{side}_elbow"]] - p[:, J[f"{side}_shoulder"]]
+        cos = (down * arm).sum(-1) / np.maximum(
+            np.linalg.norm(down, axis=-1) * np.linalg.norm(arm, axis=-1), 1e-12)
+        out.append(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    return np.stack(out, axis=-1)
+
+
+def balance_cdf(poses: np.ndarray, strength: float) -> np.ndarray:
+    """(N,) cumulative sampling probabilities that draw the poses with weight
+    count(bin)^-strength, the bin being the pair of both arms' elevation bins: 0 draws
+    uniformly, 1 draws every (left, right) elevation pair equally often. Draw with
+    ``np.searchsorted(cdf, rng.random(n))``."""
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"balance strength must be in [0, 1], got {strength!r}")
+    e = arm_elevation(poses)
+    k = len(ELEVATION_BINS) - 1
+    b = np.clip(np.digitize(e, ELEVATION_BINS) - 1, 0, k - 1)
+    cell = b[:, 0] * k + b[:, 1]
+    counts = np.bincount(cell, minlength=k * k).astype(np.float64)
+    w = counts[cell] ** -strength
+    cdf = np.cumsum(w)
+    return cdf / cdf[-1]

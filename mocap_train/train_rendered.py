@@ -35,7 +35,7 @@ from mocap_app.lift.inference import mirror_x
 from mocap_app.lift.margipose import widen_input
 from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres, detector_features
 
-from .augment import arms_from
+from .augment import arms_from, balance_cdf
 from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
@@ -49,10 +49,17 @@ def with_no_detector_3d(inputs: np.ndarray) -> np.ndarray:
     return np.concatenate([inputs, pad], axis=-1)
 
 
-def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """n random rendered pairs, each mirrored with probability 1/2."""
-    idx = rng.integers(0, len(pairs), n)
+def draw(count: int, n: int, rng: np.random.Generator, cdf: np.ndarray | None) -> np.ndarray:
+    """n indices below ``count``: uniform, or by the cumulative weights ``cdf``."""
+    if cdf is None:
+        return rng.integers(0, count, n)
+    return np.minimum(np.searchsorted(cdf, rng.random(n)), count - 1)
+
+
+def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator,
+                   cdf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """n random rendered pairs (by ``cdf`` if given), each mirrored with probability 1/2."""
+    idx = draw(len(pairs), n, rng, cdf)
     x, y = pairs.inputs[idx].copy(), pairs.target[idx].copy()
     flip = rng.random(n) < 0.5
     x[flip], y[flip] = mirror_x(x[flip]), mirror_x(y[flip])
@@ -61,11 +68,12 @@ def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator
 
 def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range,
                 residuals: DetectorResiduals | None = None, no_3d: float = 1.0,
-                arm_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """n projected-mocap pairs; with ``residuals``, all but a share ``no_3d`` get a
-    detector 3D (truth + a measured residual); a share ``arm_share`` of the poses get
-    their arms from other frames (``augment.arms_from``)."""
-    idx = rng.integers(0, frames.shape[0], n)
+                arm_share: float = 0.0, cdf: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """n projected-mocap pairs (frames drawn by ``cdf`` if given); with ``residuals``, all
+    but a share ``no_3d`` get a detector 3D (truth + a measured residual); a share
+    ``arm_share`` of the poses get their arms from other frames (``augment.arms_from``)."""
+    idx = draw(frames.shape[0], n, rng, cdf)
     poses = frames[idx]
     if arm_share > 0:
         poses = arms_from(poses, frames, rng, arm_share)
@@ -98,6 +106,10 @@ def main(argv=None) -> None:
     p.add_argument("--arm-share", type=float, default=0.0,
                    help="share of the projected-mocap poses given arms from other frames, "
                         "0..1 (augment.arms_from)")
+    p.add_argument("--balance-arms", type=float, default=0.0,
+                   help="draw the training poses balanced over both arms' elevation with "
+                        "this strength, 0 (as they come) .. 1 (every elevation pair "
+                        "equally often; augment.balance_cdf)")
     p.add_argument("--w-symmetry", type=float, default=W_SYMMETRY,
                    help="weight of the left/right bone-length symmetry loss")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
@@ -119,6 +131,8 @@ def main(argv=None) -> None:
         p.error(f"--mocap-no-3d {a.mocap_no_3d}: must be within 0..1")
     if not 0.0 <= a.arm_share <= 1.0:
         p.error(f"--arm-share {a.arm_share}: must be within 0..1")
+    if not 0.0 <= a.balance_arms <= 1.0:
+        p.error(f"--balance-arms {a.balance_arms}: must be within 0..1")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
@@ -146,6 +160,10 @@ def main(argv=None) -> None:
         vidx = vrng.choice(len(val_frames), size=min(3000, len(val_frames)), replace=False)
         val_m = make_pairs(val_frames[vidx], vrng)
         val_m_inputs = with_no_detector_3d(val_m.inputs)
+    cdf_r = cdf_m = None
+    if a.balance_arms > 0:
+        cdf_r = balance_cdf(train_r.target, a.balance_arms)
+        cdf_m = balance_cdf(train_frames, a.balance_arms) if use_mocap else None
     log({"event": "data", "rendered_train": len(train_r), "rendered_val": len(val_r),
          "mocap_train_frames": 0 if train_frames is None else len(train_frames),
          "seconds": round(time.time() - t0, 1)})
@@ -198,7 +216,7 @@ def main(argv=None) -> None:
         meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
-                "arm_share": a.arm_share,
+                "arm_share": a.arm_share, "balance_arms": a.balance_arms,
                 "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
@@ -216,12 +234,12 @@ def main(argv=None) -> None:
             g["lr"] = a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress())))
         parts_x, parts_y = [], []
         if n_r:
-            x, y = rendered_batch(train_r, n_r, rng)
+            x, y = rendered_batch(train_r, n_r, rng, cdf_r)
             parts_x.append(x)
             parts_y.append(y)
         if a.batch - n_r:
             x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5), residuals,
-                               a.mocap_no_3d, a.arm_share)
+                               a.mocap_no_3d, a.arm_share, cdf_m)
             parts_x.append(x)
             parts_y.append(y)
         x = np.concatenate(parts_x)

@@ -5,6 +5,7 @@ import pytest
 from mocap_app.core.skeleton import BONES, J, NUM_JOINTS
 from mocap_train.augment import ARM_CHAINS, arms_from
 from mocap_train.rendered_data import body_frame
+from tests.pipeline.poses import rest_pose
 
 
 def _poses(n, seed):
@@ -44,3 +45,32 @@ def test_share_and_identity():
     np.testing.assert_allclose(same, x[:1].repeat(3, 0), atol=1e-12)   # its own arms
     with pytest.raises(ValueError, match="arm share must be in"):
         arms_from(x, x, np.random.default_rng(0), 1.5)
+
+
+def test_arm_elevation_is_the_upper_arm_angle_from_the_body_axis():
+    from mocap_train.augment import arm_elevation
+    p = rest_pose()[None].repeat(3, axis=0)
+    for k, deg in enumerate((0.0, 90.0, 150.0)):        # the left arm raised sideways
+        a = np.radians(deg)
+        sh = p[k, J["left_shoulder"]]
+        p[k, J["left_elbow"]] = sh + 0.29 * np.array([np.sin(a), -np.cos(a), 0.0])
+        p[k, J["right_elbow"]] = p[k, J["right_shoulder"]] + [0.0, -0.29, 0.0]
+    e = arm_elevation(p * 3.0 + 1.0)                    # any units and place
+    np.testing.assert_allclose(e[:, 0], [0.0, 90.0, 150.0], atol=1e-6)
+    np.testing.assert_allclose(e[:, 1], 0.0, atol=1e-6)
+
+
+def test_balanced_draws_even_out_the_elevation_pairs():
+    from mocap_train.augment import arm_elevation, balance_cdf
+    rng = np.random.default_rng(0)
+    p = rest_pose()[None].repeat(1000, axis=0)
+    # 900 poses with the left arm down, 100 with it out to the side
+    a = np.radians(np.where(np.arange(1000) < 900, 5.0, 95.0))
+    sh = p[:, J["left_shoulder"]]
+    p[:, J["left_elbow"]] = sh + 0.29 * np.stack([np.sin(a), -np.cos(a), 0 * a], -1)
+    for strength, want in ((0.0, 0.1), (1.0, 0.5), (0.5, 0.25)):
+        idx = np.searchsorted(balance_cdf(p, strength), rng.random(40000))
+        up = (arm_elevation(p[idx])[:, 0] > 45).mean()
+        assert up == pytest.approx(want, abs=0.01), strength
+    with pytest.raises(ValueError, match=r"balance strength must be in \[0, 1\]"):
+        balance_cdf(p, 1.5)
