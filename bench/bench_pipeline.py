@@ -205,6 +205,16 @@ def model_costs(frames: int = 300) -> list[list]:
                 rows.append([f"bidirectional refiner, {frames} frames (offline)", what, ms, 1.0])
     except Exception as exc:
         rows.append(["refiner", f"not measured: {type(exc).__name__}: {exc}", "", 1.0])
+    from mocap_app.pipeline.side_track import SideTracker
+    from tests.pipeline.poses import exchange, walking_2d
+    track_kp, track_vis = walking_2d(frames)
+    track_kp = exchange(track_kp, np.arange(frames // 3, 2 * frames // 3))
+    tracker = SideTracker()
+    t = time.perf_counter()
+    for k, v in zip(track_kp, track_vis):
+        tracker.update(k, v)
+    rows.append(["side tracker, 1 frame (live)", "pipeline/side_track.py",
+                 1000 * (time.perf_counter() - t) / frames, ""])
     return rows
 
 

@@ -103,16 +103,17 @@ def links(keypoints: np.ndarray, visibility: np.ndarray, lag: int = 1,
 def _link(p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """``links`` for one pair of frames, each (keypoints with NaN as 0, seen mask)."""
     (a, oa), (b, ob) = p, q
-    m, ms = oa & ob, oa & ob[_PERM]
-    if m.sum() < MIN_JOINTS or ms.sum() < MIN_JOINTS:
+    m = np.stack([oa & ob, oa & ob[_PERM]])                        # (2, J)
+    n = m.sum(1)
+    if n.min() < MIN_JOINTS:
         return np.full(2, np.nan)
     pts = a[oa]
     size = float((pts.max(0) - pts.min(0)).max())
     if size <= 0:
         return np.full(2, np.nan)
-    d = np.linalg.norm(b - a, axis=-1)
-    ds = np.linalg.norm(b[_PERM] - a, axis=-1)
-    return np.array([d[m].mean(), ds[ms].mean()]) / size
+    diff = np.stack([b, b[_PERM]]) - a                             # (2, J, 2)
+    d = np.sqrt((diff * diff).sum(-1))
+    return (d * m).sum(1) / n / size
 
 
 def motion_scale(link1: np.ndarray) -> float:
@@ -185,13 +186,16 @@ class SideTracker:
     def reset(self) -> None:
         self._frames: list[tuple[np.ndarray, np.ndarray]] = []   # the last two (kp, seen)
         self._best: list[float] = []
+        self._scale = 1.0                   # the median of _best
         self._cost: np.ndarray | None = None
 
     def update(self, keypoints: np.ndarray, visibility: np.ndarray,
                hand_evidence: float = 0.0) -> bool:
         o = self.options
         kp = np.asarray(keypoints, float)
-        frame = (np.nan_to_num(kp), _seen(kp, visibility, o.min_visibility))
+        finite = np.isfinite(kp)
+        seen = finite.all(-1) & (np.asarray(visibility, float) >= o.min_visibility)
+        frame = (np.where(finite, kp, 0.0), seen)
         before, self._frames = self._frames, (self._frames + [frame])[-2:]
         unary = np.array([0.0, o.frame_cost - hand_evidence])
         if self._cost is None:
@@ -201,9 +205,10 @@ class SideTracker:
             l2 = _link(before[-2], frame) if len(before) == 2 else np.full(2, np.nan)
             if np.isfinite(l1).all():
                 self._best = (self._best + [float(l1.min())])[-SCALE_WINDOW:]
+                self._scale = max(float(np.median(self._best)), MIN_SCALE)
             if len(self._best) < MIN_HISTORY:      # the clip's motion not known yet:
                 l1 = l2 = np.full(2, np.nan)        # no evidence either way
-            scale = max(float(np.median(self._best)), MIN_SCALE) if self._best else 1.0
+            scale = self._scale
             step = _step_costs(l1, l2, scale, o)                 # [a, b, c]
             total = self._cost.reshape(2, 2)[:, :, None] + step + unary[None, None, :]
             new = total.min(axis=0).reshape(4)                   # [b, c]
