@@ -66,10 +66,17 @@ class BatchSettings:
                 for name, path in sorted(self.model_files().items())}
 
 
+#: Changes to the processing itself that change the outputs of the same settings and
+#: models: part of the fingerprint, so a batch run again redoes files finished before.
+#: "side-track" (2026-12-05): the detector's left/right swaps put right without hands.
+PROCESSING = "side-track"
+
+
 def fingerprint(settings: BatchSettings, models: dict[str, str]) -> str:
-    """A short hash of settings + model versions: a file finished under another one is
-    processed again."""
-    doc = json.dumps({"settings": settings.as_dict(), "models": models}, sort_keys=True)
+    """A short hash of settings + model versions + the processing revision: a file
+    finished under another one is processed again."""
+    doc = json.dumps({"settings": settings.as_dict(), "models": models,
+                      "processing": PROCESSING}, sort_keys=True)
     return hashlib.sha256(doc.encode()).hexdigest()[:16]
 
 

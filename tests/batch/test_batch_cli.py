@@ -158,3 +158,12 @@ def test_hands_give_finger_bones_and_are_part_of_the_settings(tmp_path, shared_d
     plain = BatchSettings()
     assert "hands" not in plain.as_dict()
     assert fingerprint(plain, {}) != fingerprint(BatchSettings(hands=True), {})
+
+
+def test_a_change_of_processing_changes_the_fingerprint(monkeypatch):
+    """Outputs made before a processing change (the side track) are not taken as done."""
+    from mocap_app.batch import settings
+    before = settings.fingerprint(settings.BatchSettings(), {"a": "sha256:1"})
+    assert before == settings.fingerprint(settings.BatchSettings(), {"a": "sha256:1"})
+    monkeypatch.setattr(settings, "PROCESSING", "an older revision")
+    assert settings.fingerprint(settings.BatchSettings(), {"a": "sha256:1"}) != before
