@@ -26,8 +26,9 @@ scale, translation, per frame, over the joints that have a reference), mm:
 The reference is made of BlazePose's own landmarks, so it carries their definitions
 (where BlazePose puts a hip or a shoulder); the lifter learned the motion-capture
 skeleton's (joint centres), which costs it a systematic part of this error that the
-detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints,
-the points both definitions place most alike). ``--side-check`` adds the lifter rows again
+detector's own 3D does not pay. The table also gives the "core" set (the 12 limb joints)
+and the 8 distal joints (elbows, wrists, knees, ankles, each frame aligned on those alone:
+the points both definitions place most alike, without the surface shoulders and hips). ``--side-check`` adds the lifter rows again
 after the app's side check (``pipeline/side_check.py``: where the continuity of the
 detector's 2D labels says it exchanged left and right, they are exchanged back and those
 frames lifted from the 2D alone), without the hands (what the app does by default and
@@ -60,6 +61,9 @@ MAX_REF_ERROR = 15.0
 MAX_BODY_ERROR = 30.0
 CORE = [J[f"{s}_{p}"] for s in ("left", "right")
         for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")]
+#: the limbs' middle and end joints: where BlazePose's (and so the reference's) points and
+#: joint centres agree best (its hips and shoulders are surface points, cm off the centres)
+DISTAL = [J[f"{s}_{p}"] for s in ("left", "right") for p in ("elbow", "wrist", "knee", "ankle")]
 
 
 def take_dir() -> Path:
@@ -304,7 +308,8 @@ def main(argv=None) -> dict:
                  "segments": [list(x) for x in segments(sw)]})
             r = rows.setdefault(name, {})
             for ref_name, ref in (("leave-one-out", loo[v]), ("all views", allv)):
-                for set_name, joints in (("25 joints", None), ("12 limb joints", CORE)):
+                for set_name, joints in (("25 joints", None), ("12 limb joints", CORE),
+                                         ("8 distal joints", DISTAL)):
                     e = pa_errors(pred, ref, joints)
                     r.setdefault(f"{ref_name}, {set_name}", []).append(
                         (cams[v].name, float(np.nanmean(e)), int(np.isfinite(e).sum())))
