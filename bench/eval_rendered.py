@@ -8,7 +8,9 @@ Rows:
 - BlazePose's own world landmarks (33 mapped onto the app skeleton).
 - The shipped lifter in one pass (live) and flip-averaged (imports).
 - The flip-averaged lifter followed by the bidirectional refiner over each tracked
-  sequence.
+  sequence; and the same after the app's side check (``pipeline/side_track.py``: frames
+  whose left and right labels the detector exchanged, by their continuity, relabelled and
+  lifted from the 2D alone), what ``process_video`` does.
 
 Each row is scored on the same frames: those where the detector found the subject (its box
 overlaps the subject's visible pixels, IoU > 0.3).
@@ -121,8 +123,11 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
         lifters[f"{prefix}lifter, one pass (live)"] = Lifter.load(lifter_path,
                                                                   flip_average=False)
     refiner = TemporalRefiner.load(refiner_path, causal=False)
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION
+    from mocap_app.pipeline.side_track import exchanged_frames
     lifted = {name: np.full((len(kp), 25, 3), np.nan) for name in lifters}
     refined = np.full((len(kp), 25, 3), np.nan)
+    checked = np.full((len(kp), 25, 3), np.nan)       # the side check first (one_pass sets)
     for seq in np.unique(data["sequence"]):
         idx = np.nonzero((data["sequence"] == seq) & data["on_subject"])[0]
         if len(idx) == 0:
@@ -136,10 +141,27 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
             refined[idx] = refiner.refine(flip)
         else:
             refined[idx] = flip
+        if not one_pass:
+            continue
+        # the app's side check (pipeline/side_check.py): frames whose labels the detector
+        # exchanged are relabelled and lifted from the 2D alone, then refined
+        m = (exchanged_frames(kp[idx], vis[idx]) if len(idx) >= 3 and not data["static"][idx[0]]
+             else np.zeros(len(idx), bool))
+        if not m.any():
+            checked[idx] = refined[idx]
+            continue
+        perm = list(MIRROR_PERMUTATION)
+        k2, v2, w2 = kp[idx].copy(), vis[idx].copy(), world_app[idx].copy()
+        k2[m], v2[m], w2[m] = k2[m][:, perm], v2[m][:, perm], np.nan
+        res = lifters[f"{prefix}lifter, flip-averaged"].lift(k2, v2, size, world=w2)
+        checked[idx] = refiner.refine(np.where(res.valid[:, None, None], res.joints_3d, np.nan))
     out = {}
     for name in sorted(lifted, key=lambda n: "flip" in n):
         out[name] = camera_to_app(lifted[name][use])  # app axes <-> camera axes (self-inverse)
     out[f"{prefix}lifter, flip-averaged + bidirectional refiner"] = camera_to_app(refined[use])
+    if one_pass:
+        out[f"{prefix}side check, lifter, flip-averaged + bidirectional refiner"] = \
+            camera_to_app(checked[use])
     return out
 
 
