@@ -58,7 +58,8 @@ def test_the_benchmark_runs_on_a_tiny_test_shard(tmp_path, shared_data, capsys):
     rows = report["rows"]
     assert set(rows) == {"BlazePose world landmarks", "lifter, one pass (live)",
                          "lifter, flip-averaged",
-                         "lifter, flip-averaged + bidirectional refiner"}
+                         "lifter, flip-averaged + bidirectional refiner",
+                         "side check, lifter, flip-averaged + bidirectional refiner"}
     for r in rows.values():
         assert 0 < r["frames"] <= entry["on_subject"]
         assert 10 < r["pa_mpjpe"] < 400 and r["pa_mpjpe"] <= r["mpjpe"] + 1e-6
