@@ -31,8 +31,10 @@ and the 8 distal joints (elbows, wrists, knees, ankles, each frame aligned on th
 the points both definitions place most alike, without the surface shoulders and hips). ``--side-check`` adds the lifter rows again
 after the app's side check (``pipeline/side_check.py``: where the continuity of the
 detector's 2D labels says it exchanged left and right, they are exchanged back and those
-frames lifted from the 2D alone), without the hands (what the app does by default and
-live) and with the hands' votes (the hand tracker runs on every view). ``--per-joint`` adds each joint's
+frames lifted from the 2D alone), without the hands (what the app does by default) and
+with the hands' votes (the hand tracker runs on every view), and a live row (the causal
+side track, the lifter in one pass, the causal refiner and running bone fit, frame by
+frame as a live session shows it). ``--per-joint`` adds each joint's
 error (leave-one-out reference, each frame aligned on all its joints), over the views
 without a swapped segment and over all four.
 """
@@ -232,6 +234,38 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
             "lifter + refiner + skeleton fitting": fitted}
 
 
+def live_estimate(data: dict, v: int, lifter_path: Path | None = None) -> np.ndarray:
+    """(F, J, 3) what a live session shows from view v: frame by frame, the causal side
+    track (``SideTracker``: the detector's exchanged labels put back, those frames lifted
+    without its 3D), the lifter in one pass, the causal refiner with the running bone fit
+    (``LiveRefiner``)."""
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION
+    from mocap_app.lift.inference import Lifter
+    from mocap_app.pipeline.refine import LiveRefiner
+    from mocap_app.pipeline.side_track import SideTracker
+    perm = list(MIRROR_PERMUTATION)
+    kp, vis, world = data["kp"][v], data["vis"][v], data["world"][v]
+    size = tuple(int(s) for s in data["sizes"][v])
+    fps = float(data["fps"][v]) or 60.0
+    lifter = Lifter.load(lifter_path, flip_average=False)
+    tracker, refiner = SideTracker(), LiveRefiner()
+    out = np.full(kp.shape[:1] + (NUM_JOINTS, 3), np.nan)
+    for f in range(len(kp)):
+        seen = np.isfinite(kp[f]).all()
+        k, w = kp[f], world[f]
+        vv = np.where(np.isfinite(k).all(-1), vis[f], 0.0)
+        if tracker.update(k, vv) and seen:
+            k, vv, w = k[perm], vv[perm], np.full_like(w, np.nan)
+        pose = None
+        if seen:
+            res = lifter.lift(k[None], vv[None], size, world=w[None])
+            pose = res.joints_3d[0] if res.valid[0] else None
+        shown = refiner.push(pose, f / fps)
+        if shown is not None:
+            out[f] = shown
+    return out
+
+
 def joint_errors(pred: np.ndarray, ref: np.ndarray, min_joints: int = 8) -> np.ndarray:
     """(F, J) mm: each joint's distance after aligning the frame (Procrustes) on all the
     joints finite in both; NaN where a joint or the frame has none."""
@@ -295,6 +329,8 @@ def main(argv=None) -> dict:
     for v in range(V):
         rows_v = estimates(data, v, args.lifter, args.refiner)
         if args.side_check:
+            rows_v["live: side track, lifter one pass, causal refiner + bone fit"] = \
+                live_estimate(data, v, args.lifter)
             for label, hands in (("side check", False), ("side check + hands", True)):
                 checked, frames = side_checked(data, v, hands)
                 checked_frames.setdefault(label, {})[cams[v].name] = segments(frames)
