@@ -55,14 +55,16 @@ class SideTrackOptions:
     min_visibility: float = 0.5  # joints below this visibility do not count
 
     def __post_init__(self):
-        for name, lo, hi in (("flip_cost", 0.0, 1000.0), ("frame_cost", 0.0, 100.0),
-                             ("skip_cost", 0.0, 1000.0), ("min_visibility", 0.0, 1.0)):
+        # (name, low, high, low allowed)
+        for name, lo, hi, closed in (("flip_cost", 0.0, 1000.0, False),
+                                     ("frame_cost", 0.0, 100.0, True),
+                                     ("skip_cost", 0.0, 1000.0, True),
+                                     ("min_visibility", 0.0, 1.0, True)):
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and lo <= v <= hi and (name != "flip_cost"
-                                                                      or v > 0)):
-                raise ValueError(f"side track {name} must be in "
-                                 f"{'(' if name == 'flip_cost' else '['}{lo:g}, {hi:g}], "
-                                 f"got {v!r}")
+            ok = isinstance(v, (int, float)) and (lo <= v if closed else lo < v) and v <= hi
+            if not ok:
+                raise ValueError(f"side track {name} must be in {'[' if closed else '('}"
+                                 f"{lo:g}, {hi:g}], got {v!r}")
 
 
 def _seen(keypoints: np.ndarray, visibility: np.ndarray, min_visibility: float) -> np.ndarray:
@@ -197,7 +199,8 @@ class SideTracker:
         seen = finite.all(-1) & (np.asarray(visibility, float) >= o.min_visibility)
         frame = (np.where(finite, kp, 0.0), seen)
         before, self._frames = self._frames, (self._frames + [frame])[-2:]
-        unary = np.array([0.0, o.frame_cost - hand_evidence])
+        vote = float(hand_evidence) if np.isfinite(hand_evidence) else 0.0
+        unary = np.array([0.0, o.frame_cost - vote])
         if self._cost is None:
             self._cost = np.array([unary[0], unary[1] + o.flip_cost, np.inf, np.inf])
         else:

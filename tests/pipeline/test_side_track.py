@@ -89,3 +89,18 @@ def test_options_are_checked():
     with pytest.raises(ValueError, match=r"min_visibility must be in \[0, 1\]"):
         SideTrackOptions(min_visibility=2)
     assert exchanged_frames(np.zeros((0, NUM_JOINTS, 2)), np.zeros((0, NUM_JOINTS))).shape == (0,)
+
+
+def test_the_live_tracker_takes_hand_votes_and_shrugs_off_bad_input():
+    kp, vis = walking_2d(100)
+    flipped = exchange(kp, np.arange(0, 30))       # swapped from the first frame
+    tracker = SideTracker()
+    # with the hands saying "exchanged" from the start, the live tracker takes that side
+    got = [tracker.update(k, v, 3.0 if i < 25 else 0.0)
+           for i, (k, v) in enumerate(zip(flipped, vis))]
+    assert all(got[12:30]) and not any(got[30:])
+    # NaN votes, NaN keypoints and no visibility are "no evidence", not an error
+    tracker.reset()
+    assert tracker.update(kp[0], vis[0], float("nan")) is False
+    assert tracker.update(np.full_like(kp[1], np.nan), vis[1]) is False
+    assert tracker.update(kp[2], np.zeros_like(vis[2])) is False
