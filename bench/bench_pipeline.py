@@ -205,10 +205,14 @@ def model_costs(frames: int = 300) -> list[list]:
                 rows.append([f"bidirectional refiner, {frames} frames (offline)", what, ms, 1.0])
     except Exception as exc:
         rows.append(["refiner", f"not measured: {type(exc).__name__}: {exc}", "", 1.0])
+    from mocap_app.core.skeleton import MIRROR_PERMUTATION
     from mocap_app.pipeline.side_track import SideTracker
-    from tests.pipeline.poses import exchange, walking_2d
-    track_kp, track_vis = walking_2d(frames)
-    track_kp = exchange(track_kp, np.arange(frames // 3, 2 * frames // 3))
+    # a body drifting 2 px a frame, its labels exchanged over the middle third
+    track_kp = kp[None] + np.arange(frames)[:, None, None] * np.array([2.0, 0.0])
+    track_kp += rng.normal(0, 1.0, track_kp.shape)
+    mid = slice(frames // 3, 2 * frames // 3)
+    track_kp[mid] = track_kp[mid][:, list(MIRROR_PERMUTATION)]
+    track_vis = np.full((frames, NUM_JOINTS), 0.9)
     tracker = SideTracker()
     t = time.perf_counter()
     for k, v in zip(track_kp, track_vis):
