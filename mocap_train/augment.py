@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from mocap_app.core.skeleton import J
+from mocap_app.lift.normalize import IMAGE_FEATURES
 
 from .rendered_data import body_frame
 
@@ -82,3 +83,26 @@ def balance_cdf(poses: np.ndarray, strength: float) -> np.ndarray:
     w = counts[cell] ** -strength
     cdf = np.cumsum(w)
     return cdf / cdf[-1]
+
+
+#: the joints whose 2D ``hide_arm_2d`` takes away, per side
+ARM_2D = {side: [J[f"{side}_{p}"] for p in ("elbow", "wrist", "hand")]
+          for side in ("left", "right")}
+
+
+def hide_arm_2d(inputs: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
+    """Lifter inputs (B, J, 9) where, for a share of the samples that carry the detector's
+    3D, one arm's elbow, wrist and hand lose their 2D (position, visibility and place in
+    the picture 0: "not seen"), so that arm can only come from the detector's 3D. On the
+    renders BlazePose's arms are worse than the lifter's own from the 2D, so it learned
+    to lean on the 2D; on real footage of unusual arm poses the 2D prior fails while
+    BlazePose's arms hold (models/LIFTER_CARD.md)."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"hidden-arm share must be in [0, 1], got {share!r}")
+    x = np.array(inputs, copy=True)
+    given = x[:, 0, -1] > 0.5                     # the detector's 3D is given
+    pick = np.flatnonzero(given & (rng.random(len(x)) < share))
+    left = rng.random(len(pick)) < 0.5
+    for rows, joints in ((pick[left], ARM_2D["left"]), (pick[~left], ARM_2D["right"])):
+        x[np.ix_(rows, joints, np.arange(IMAGE_FEATURES))] = 0.0
+    return x

@@ -35,7 +35,7 @@ from mocap_app.lift.inference import mirror_x
 from mocap_app.lift.margipose import widen_input
 from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres, detector_features
 
-from .augment import arms_from, balance_cdf
+from .augment import arms_from, balance_cdf, hide_arm_2d
 from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
@@ -106,6 +106,9 @@ def main(argv=None) -> None:
     p.add_argument("--arm-share", type=float, default=0.0,
                    help="share of the projected-mocap poses given arms from other frames, "
                         "0..1 (augment.arms_from)")
+    p.add_argument("--hide-arm-2d", type=float, default=0.0,
+                   help="share of the samples with the detector's 3D whose one arm loses "
+                        "its 2D, 0..1 (augment.hide_arm_2d)")
     p.add_argument("--balance-arms", type=float, default=0.0,
                    help="draw the training poses balanced over both arms' elevation with "
                         "this strength, 0 (as they come) .. 1 (every elevation pair "
@@ -131,6 +134,8 @@ def main(argv=None) -> None:
         p.error(f"--mocap-no-3d {a.mocap_no_3d}: must be within 0..1")
     if not 0.0 <= a.arm_share <= 1.0:
         p.error(f"--arm-share {a.arm_share}: must be within 0..1")
+    if not 0.0 <= a.hide_arm_2d <= 1.0:
+        p.error(f"--hide-arm-2d {a.hide_arm_2d}: must be within 0..1")
     if not 0.0 <= a.balance_arms <= 1.0:
         p.error(f"--balance-arms {a.balance_arms}: must be within 0..1")
     if a.batch < 2:
@@ -217,6 +222,7 @@ def main(argv=None) -> None:
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
                 "arm_share": a.arm_share, "balance_arms": a.balance_arms,
+                "hide_arm_2d": a.hide_arm_2d,
                 "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
@@ -244,6 +250,8 @@ def main(argv=None) -> None:
             parts_y.append(y)
         x = np.concatenate(parts_x)
         y = np.concatenate(parts_y)
+        if a.hide_arm_2d > 0:
+            x = hide_arm_2d(x, rng, a.hide_arm_2d)
         perm = rng.permutation(len(x))        # the JSD is estimated on the first samples
         model.train()
         loss, _ = lifter_loss(model(torch.from_numpy(x[perm])), torch.from_numpy(y[perm]),

@@ -74,3 +74,24 @@ def test_balanced_draws_even_out_the_elevation_pairs():
         assert up == pytest.approx(want, abs=0.01), strength
     with pytest.raises(ValueError, match=r"balance strength must be in \[0, 1\]"):
         balance_cdf(p, 1.5)
+
+
+def test_hidden_arm_2d_leaves_only_the_detector_3d_for_that_arm():
+    from mocap_train.augment import ARM_2D, hide_arm_2d
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.1, 1.0, (2000, NUM_JOINTS, 9)).astype(np.float32)
+    x[:1000, :, 8] = 1.0                                   # the detector 3D given ...
+    x[1000:, :, 5:] = 0.0                                  # ... and not given
+    out = hide_arm_2d(x, rng, 0.5)
+    hidden = {s: (out[:, j, :5] == 0).all(axis=(1, 2)) for s, j in ARM_2D.items()}
+    assert not (hidden["left"] & hidden["right"]).any()   # one arm at a time
+    either = hidden["left"] | hidden["right"]
+    assert not either[1000:].any()                         # only where the 3D is given
+    assert abs(either[:1000].mean() - 0.5) < 0.05
+    assert abs(hidden["left"][:1000].mean() - 0.25) < 0.04
+    np.testing.assert_array_equal(out[:, :, 5:], x[:, :, 5:])   # the 3D untouched
+    rest = [j for j in range(NUM_JOINTS) if j not in ARM_2D["left"] + ARM_2D["right"]]
+    np.testing.assert_array_equal(out[:, rest], x[:, rest])
+    np.testing.assert_array_equal(hide_arm_2d(x, rng, 0.0), x)
+    with pytest.raises(ValueError, match=r"hidden-arm share must be in \[0, 1\]"):
+        hide_arm_2d(x, rng, -0.1)
