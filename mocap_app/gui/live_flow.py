@@ -205,7 +205,8 @@ class LiveFlow:
             self.capture_label.setText(f"capture {st.capture_fps:.1f} fps")
             self.processing_label.setText(f"processing {st.processing_fps:.1f} fps")
             self.latency_label.setText(f"latency {st.latency_ms:.0f} ms")
-            self.dropped_label.setText(f"dropped {st.dropped}")
+            self.dropped_label.setText(f"dropped {st.dropped}" + (
+                f", left/right put right on {st.side_fixed}" if st.side_fixed else ""))
             self.device_label.setText(f"device {st.device}")
             session = getattr(self.live_runner.job, "session", None)
             self._show_hands_cost(getattr(session, "estimator", None))

@@ -21,6 +21,7 @@ class LiveStatus:
     processing_fps: float = 0.0
     latency_ms: float = 0.0
     dropped: int = 0
+    side_fixed: int = 0          # frames whose left/right the side track put right
     recording_frames: int = 0
     device: str = "CPU"
     people: tuple = ()           # ((x0, y0, x1, y1), ...) everyone the detector sees
@@ -229,6 +230,7 @@ class LiveJob(Job):
         s.capture_fps = st.captured / elapsed
         s.latency_ms = result.latency * 1000.0
         s.dropped = result.dropped
+        s.side_fixed = getattr(getattr(session, "estimator", None), "side_fixed", 0)
         rec = session.recorder
         s.recording_frames = rec.frames if rec is not None else 0
         self._find_people(result)

@@ -134,6 +134,7 @@ class PoseEstimator:
             from .side_track import SideTracker  # noqa: PLC0415
             self.side_tracker = SideTracker()
         self._exchanged = False     # this frame's left and right were put right
+        self.side_fixed = 0         # frames put right so far (the live status bar)
 
     @property
     def uses_lifter(self) -> bool:
@@ -223,6 +224,7 @@ class PoseEstimator:
             # turned the other way (side_check.fix_swaps): not lifted from, and without a
             # lifter relabelled and reflected in depth
             self._exchanged = True
+            self.side_fixed += 1
             kp, vis = kp[_MIRROR], vis[_MIRROR]
             own_3d = world[_MIRROR] * np.array([1.0, 1.0, -1.0])
             world = np.full_like(world, np.nan)
@@ -267,6 +269,7 @@ class PoseEstimator:
         self.detector.reset()
         if self.side_tracker is not None:
             self.side_tracker.reset()
+        self.side_fixed = 0
         self._held = self._submitted = self._deferred = None
         if self.worker is not None:
             self.worker.reset()

@@ -221,6 +221,7 @@ def test_live_estimator_puts_cam02_right_as_it_goes(shared_data):
               if a.has_person and not np.allclose(a.keypoints_2d, b.keypoints_2d)}
     assert set(range(41, 60)) | set(range(61, 64)) | set(range(67, 75)) <= marked
     assert marked <= set(range(41, 80)), sorted(marked)
+    assert live.side_fixed == len(marked)             # what the status bar shows
     for i in marked:
         np.testing.assert_allclose(got[i].keypoints_2d, raw[i].keypoints_2d[perm])
         np.testing.assert_allclose(got[i].joints_3d,
