@@ -239,11 +239,9 @@ def live_estimate(data: dict, v: int, lifter_path: Path | None = None) -> np.nda
     track (``SideTracker``: the detector's exchanged labels put back, those frames lifted
     without its 3D), the lifter in one pass, the causal refiner with the running bone fit
     (``LiveRefiner``)."""
-    from mocap_app.core.skeleton import MIRROR_PERMUTATION
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import LiveRefiner
     from mocap_app.pipeline.side_track import SideTracker
-    perm = list(MIRROR_PERMUTATION)
     kp, vis, world = data["kp"][v], data["vis"][v], data["world"][v]
     size = tuple(int(s) for s in data["sizes"][v])
     fps = float(data["fps"][v]) or 60.0
@@ -252,10 +250,8 @@ def live_estimate(data: dict, v: int, lifter_path: Path | None = None) -> np.nda
     out = np.full(kp.shape[:1] + (NUM_JOINTS, 3), np.nan)
     for f in range(len(kp)):
         seen = np.isfinite(kp[f]).all()
-        k, w = kp[f], world[f]
-        vv = np.where(np.isfinite(k).all(-1), vis[f], 0.0)
-        if tracker.update(k, vv) and seen:
-            k, vv, w = k[perm], vv[perm], np.full_like(w, np.nan)
+        vv = np.where(np.isfinite(kp[f]).all(-1), vis[f], 0.0)
+        k, vv, w, _, _ = tracker.put_right(kp[f], vv, world[f])    # as the estimator does
         pose = None
         if seen:
             res = lifter.lift(k[None], vv[None], size, world=w[None])

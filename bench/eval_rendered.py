@@ -123,8 +123,8 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
         lifters[f"{prefix}lifter, one pass (live)"] = Lifter.load(lifter_path,
                                                                   flip_average=False)
     refiner = TemporalRefiner.load(refiner_path, causal=False)
-    from mocap_app.core.skeleton import MIRROR_PERMUTATION
-    from mocap_app.pipeline.side_track import exchanged_frames
+    from mocap_app.core.pose import PoseSequence
+    from mocap_app.pipeline.side_check import fix_swaps
     lifted = {name: np.full((len(kp), 25, 3), np.nan) for name in lifters}
     refined = np.full((len(kp), 25, 3), np.nan)
     checked = np.full((len(kp), 25, 3), np.nan)       # the side check first (one_pass sets)
@@ -143,18 +143,16 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
             refined[idx] = flip
         if not one_pass:
             continue
-        # the app's side check (pipeline/side_check.py): frames whose labels the detector
-        # exchanged are relabelled and lifted from the 2D alone, then refined
-        m = (exchanged_frames(kp[idx], vis[idx]) if len(idx) >= 3 and not data["static"][idx[0]]
-             else np.zeros(len(idx), bool))
-        if not m.any():
+        # the app's side check (side_check.fix_swaps, as process_video runs it): frames
+        # whose labels the detector exchanged are relabelled and lifted from the 2D alone
+        if len(idx) < 3 or data["static"][idx[0]]:
             checked[idx] = refined[idx]
             continue
-        perm = list(MIRROR_PERMUTATION)
-        k2, v2, w2 = kp[idx].copy(), vis[idx].copy(), world_app[idx].copy()
-        k2[m], v2[m], w2[m] = k2[m][:, perm], v2[m][:, perm], np.nan
-        res = lifters[f"{prefix}lifter, flip-averaged"].lift(k2, v2, size, world=w2)
-        checked[idx] = refiner.refine(np.where(res.valid[:, None, None], res.joints_3d, np.nan))
+        take = PoseSequence(np.arange(len(idx)) / 30.0, flip, kp[idx], vis[idx],
+                            np.isfinite(flip).all(axis=(1, 2)), 30.0, size,
+                            detector_3d=world_app[idx])
+        fixed, m = fix_swaps(take, lifters[f"{prefix}lifter, flip-averaged"])
+        checked[idx] = refiner.refine(fixed.joints_3d) if m.any() else refined[idx]
     out = {}
     for name in sorted(lifted, key=lambda n: "flip" in n):
         out[name] = camera_to_app(lifted[name][use])  # app axes <-> camera axes (self-inverse)

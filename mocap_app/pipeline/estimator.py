@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..core.pose import FramePose, camera_to_app
-from ..core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
+from ..core.skeleton import NUM_JOINTS
 from ..detect.base import PersonDetector
 
 
@@ -41,7 +41,6 @@ class EstimatorConfig:
 
 
 HAND_RATES = ("every", "alternate", "auto")
-_MIRROR = np.array(MIRROR_PERMUTATION)
 #: The live frame budget "auto" keeps: 30 fps, with a tenth spare for the GUI and capture.
 LIVE_BUDGET_S = 0.9 / 30.0
 
@@ -219,15 +218,10 @@ class PoseEstimator:
         kp, vis = det.app_keypoints()
         world = det.app_world_joints()
         own_3d = world
-        if self.side_tracker is not None and self.side_tracker.update(kp, vis):
-            # the detector exchanged left and right: relabel its 2D; its 3D is the body
-            # turned the other way (side_check.fix_swaps): not lifted from, and without a
-            # lifter relabelled and reflected in depth
-            self._exchanged = True
-            self.side_fixed += 1
-            kp, vis = kp[_MIRROR], vis[_MIRROR]
-            own_3d = world[_MIRROR] * np.array([1.0, 1.0, -1.0])
-            world = np.full_like(world, np.nan)
+        if self.side_tracker is not None:   # the detector's left/right put back if exchanged
+            kp, vis, world, own_3d, self._exchanged = self.side_tracker.put_right(kp, vis,
+                                                                                  world)
+            self.side_fixed += self._exchanged
         heatmaps = None
         if self.lifter is not None:
             res = self.lifter.lift(kp[None], vis[None], (w, h), world=world[None])

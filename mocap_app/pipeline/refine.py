@@ -134,7 +134,8 @@ def _side_check(seq: PoseSequence) -> PoseSequence:
     the detector's body is relabelled and reflected (``side_check.fix_swaps``). A take
     whose raw poses were already put right (``process_video``) has nothing left to find."""
     from .side_check import find_swaps, fix_swaps  # noqa: PLC0415
-    if not find_swaps(seq).any():
+    frames = find_swaps(seq)
+    if not frames.any():
         return seq
     v = np.asarray(seq.valid, bool)
     own_3d = (seq.detector_3d is not None and v.any()
@@ -143,7 +144,7 @@ def _side_check(seq: PoseSequence) -> PoseSequence:
     if not own_3d:
         from .estimator import load_lifter  # noqa: PLC0415  (torch only when needed)
         lifter = load_lifter("auto")
-    fixed, _ = fix_swaps(seq, lifter)
+    fixed, _ = fix_swaps(seq, lifter, frames=frames)
     return fixed
 
 

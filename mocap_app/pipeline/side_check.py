@@ -147,17 +147,21 @@ def swap_sides(seq: PoseSequence, frames: np.ndarray) -> PoseSequence:
 
 
 def fix_swaps(seq: PoseSequence, lifter=None,
-              options: SideTrackOptions = SideTrackOptions()) -> tuple[PoseSequence, np.ndarray]:
-    """(``seq`` with the swapped frames put right, those frames (T,) bool). With a
-    ``lifter`` (``lift.inference.Lifter``) those frames are lifted again from the
-    corrected 2D alone. Without one the 3D is the detector's own, a body turned the other
-    way: relabelled and reflected in depth (a front/back confusion from one camera is a
+              options: SideTrackOptions = SideTrackOptions(),
+              frames: np.ndarray | None = None) -> tuple[PoseSequence, np.ndarray]:
+    """(``seq`` with the swapped frames put right, those frames (T,) bool). ``frames``:
+    the swapped frames when already found (``find_swaps``). With a ``lifter``
+    (``lift.inference.Lifter``) those frames are lifted again from the corrected 2D
+    alone. Without one the 3D is the detector's own, a body turned the other way:
+    relabelled and reflected in depth (a front/back confusion from one camera is a
     reflection through the plane facing it)."""
-    frames = find_swaps(seq, options)
+    if frames is None:
+        frames = find_swaps(seq, options)
+    frames = np.asarray(frames, bool)
     if not frames.any():
         return seq, frames
     out = swap_sides(seq, frames)
-    if lifter is not None and frames.any():
+    if lifter is not None:
         idx = np.flatnonzero(frames)
         kp, vis = out.keypoints_2d[idx], out.visibility[idx]
         res = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0),
@@ -165,7 +169,7 @@ def fix_swaps(seq: PoseSequence, lifter=None,
         joints = np.array(out.joints_3d, copy=True)
         joints[idx] = np.where(res.valid[:, None, None], res.joints_3d, joints[idx])
         out = replace(out, joints_3d=joints)
-    elif frames.any():
+    else:
         joints = np.array(out.joints_3d, copy=True)
         joints[frames, :, 2] *= -1.0               # app axes: +Z towards the camera
         out = replace(out, joints_3d=joints)

@@ -217,3 +217,15 @@ class SideTracker:
             new = total.min(axis=0).reshape(4)                   # [b, c]
             self._cost = new - new[np.isfinite(new)].min()
         return bool(min(self._cost[1], self._cost[3]) < min(self._cost[0], self._cost[2]))
+
+    def put_right(self, keypoints: np.ndarray, visibility: np.ndarray, world: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+        """One live frame through the tracker: (2D, visibility, the detector's 3D for the
+        lifter, the detector's body as this frame's 3D without a lifter, exchanged). On an
+        exchanged frame the labels are put back, the detector's 3D is not given to the
+        lifter (it is the body turned the other way: NaN) and, for a take without a
+        lifter, is relabelled and reflected in depth (as ``side_check.fix_swaps``)."""
+        if not self.update(keypoints, visibility):
+            return keypoints, visibility, world, world, False
+        return (keypoints[_PERM], visibility[_PERM], np.full_like(world, np.nan),
+                world[_PERM] * np.array([1.0, 1.0, -1.0]), True)

@@ -104,3 +104,32 @@ def test_the_live_tracker_takes_hand_votes_and_shrugs_off_bad_input():
     assert tracker.update(kp[0], vis[0], float("nan")) is False
     assert tracker.update(np.full_like(kp[1], np.nan), vis[1]) is False
     assert tracker.update(kp[2], np.zeros_like(vis[2])) is False
+
+
+def test_the_live_link_is_the_offline_link_and_put_right_relabels_one_frame():
+    from mocap_app.pipeline.side_track import _link
+    kp, vis = walking_2d(6)
+    kp = exchange(kp, [3])
+    kp[2, :4] = np.nan                                      # some joints unseen
+    l1, l2 = links(kp, vis, 1), links(kp, vis, 2)
+    seen = np.isfinite(kp).all(-1) & (vis >= 0.5)
+    frames = [(np.where(np.isfinite(k), k, 0.0), s) for k, s in zip(kp, seen)]
+    for t in range(2, 6):
+        np.testing.assert_allclose(_link(frames[t - 1], frames[t]), l1[t])
+        np.testing.assert_allclose(_link(frames[t - 2], frames[t]), l2[t])
+    # put_right: an exchanged frame comes back relabelled, its 3D not given to the lifter
+    # and the detector's body relabelled and reflected; others as they were
+    kp, vis = walking_2d(60)
+    flipped = exchange(kp, np.arange(30, 45))
+    world = np.random.default_rng(1).normal(0, 0.3, (60, NUM_JOINTS, 3))
+    tracker = SideTracker()
+    for t in range(60):
+        k, v, w, own, ex = tracker.put_right(flipped[t], vis[t], world[t])
+        assert ex == (30 <= t < 45)
+        np.testing.assert_allclose(k, kp[t])
+        if ex:
+            assert np.isnan(w).all()
+            np.testing.assert_allclose(own, world[t][PERM] * [1, 1, -1])
+        else:
+            np.testing.assert_array_equal(w, world[t])
+            np.testing.assert_array_equal(own, world[t])
