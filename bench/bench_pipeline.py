@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -104,7 +105,8 @@ class TimedSession(LiveSession):
         self.work.append(time.perf_counter() - t)
 
 
-def live_path(clip: Path, seconds: float, record: bool, detector_only: bool = False) -> dict:
+def live_path(clip: Path, seconds: float, record: bool, detector_only: bool = False,
+              side_track: bool = True) -> dict:
     """The live session on the clip at its real rate. ``detector_only``: the same capture
     with the detector alone (no lifter, refiner or recording) -- the floor measured under
     the same conditions (capture decoding on its own thread, same cores)."""
@@ -112,7 +114,7 @@ def live_path(clip: Path, seconds: float, record: bool, detector_only: bool = Fa
         est = PoseEstimator(EstimatorConfig(lifter="none"))
         refiner, refiner_name, record = None, "-", False
     else:
-        est = PoseEstimator(live_config(EstimatorConfig()))
+        est = PoseEstimator(replace(live_config(EstimatorConfig()), side_track=side_track))
         refiner, refiner_name = load_live_refiner()
     source = PacedVideoSource(clip, loop=True)
     session = TimedSession(source, est, refiner=refiner)
@@ -258,6 +260,8 @@ def main(argv=None) -> int:
     ap.add_argument("--live-seconds", type=float, default=20.0)
     ap.add_argument("--minutes", type=float, default=2.0, help="memory soak length")
     ap.add_argument("--no-video", action="store_true", help="soak: record poses only")
+    ap.add_argument("--no-side-track", action="store_true",
+                    help="live path without the causal side track (its cost: A/B)")
     ap.add_argument("--skip", default="", help="comma list of: floor,live,offline,models,memory")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -290,7 +294,8 @@ def main(argv=None) -> int:
         for _ in range(2):
             runs["det"].append(live_path(sample_clip(), args.live_seconds / 2, record=False,
                                          detector_only=True))
-            runs["full"].append(live_path(sample_clip(), args.live_seconds / 2, record=True))
+            runs["full"].append(live_path(sample_clip(), args.live_seconds / 2, record=True,
+                                          side_track=not args.no_side_track))
         det_ms = statistics.fmean(r["work_mean_ms"] for r in runs["det"])
         full = runs["full"]
         live = {k: statistics.fmean(r[k] for r in full)
