@@ -36,7 +36,12 @@ with the hands' votes (the hand tracker runs on every view), and a live row (the
 side track, the lifter in one pass, the causal refiner and running bone fit, frame by
 frame as a live session shows it). ``--per-joint`` adds each joint's
 error (leave-one-out reference, each frame aligned on all its joints), over the views
-without a swapped segment and over all four.
+without a swapped segment and over all four. ``--bones`` adds how far the limb bones point
+from the reference's (degrees, each frame turned onto the reference over the torso
+points, ``metrics.bone_angle_errors``): the forearms and shins join points every
+convention places alike, so they compare the articulation free of where a skeleton puts
+its shoulders and hips, and free of its size; the torso's turn is the body's orientation
+error.
 """
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
 from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
-from mocap_train.metrics import procrustes  # noqa: E402
+from mocap_train.metrics import BONES, TORSO, bone_angle_errors, procrustes  # noqa: E402
 from mocap_train.multiview import (leave_one_out, read_qca, select_views,  # noqa: E402
                                       triangulate_robust, undistort)
 
@@ -290,6 +295,29 @@ def print_per_joint(per_joint: dict, views: list[str], clean: list[str]) -> None
             print(f"| {joint} | " + " | ".join(f"{x:.0f}" for x in vals) + " |")
 
 
+def print_bones(bones: dict, views: list[str]) -> None:
+    """Mean bone angles (degrees) per view: forearms and shins (convention-free), all four
+    limb bones, and the torso's orientation error; each row's ratio to the first's."""
+    print("\nlimb bone directions against the leave-one-out reference, degrees (each frame "
+          "turned onto it over the torso points; forearms and shins join points every "
+          "convention places alike)\n")
+    base = next(iter(bones))
+    for col, names in (("forearms + shins", ("forearm", "shin")),
+                       ("all 4 limb bones", tuple(BONES)), ("torso orientation", ())):
+        print(f"{col}: " + " | ".join(views) + " | mean | x first row per view")
+        for name, per_view in bones.items():
+            vals = [np.nanmean(per_view[v][1] if not names else
+                               np.concatenate([per_view[v][0][n] for n in names], 1))
+                    for v in views]
+            ref = [np.nanmean(bones[base][v][1] if not names else
+                              np.concatenate([bones[base][v][0][n] for n in names], 1))
+                   for v in views]
+            print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in vals)
+                  + f" | {np.mean(vals):.1f} | "
+                  + " ".join(f"{a / b:.2f}" for a, b in zip(vals, ref)) + " |")
+        print()
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=None,
@@ -299,6 +327,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--refiner", type=Path, default=None,
                     help="bidirectional refiner, default models/refiner_bidir.pt")
     ap.add_argument("--per-joint", action="store_true", help="per-joint tables too")
+    ap.add_argument("--bones", action="store_true",
+                    help="limb bone directions (degrees) and orientation too")
     ap.add_argument("--side-check", action="store_true",
                     help="the lifter rows again after the side check, without and with "
                          "the hands (runs the hand tracker on every view once; kept in "
@@ -321,6 +351,7 @@ def main(argv=None) -> dict:
     rows: dict = {}
     swaps: dict = {}
     per_joint: dict = {}
+    bones: dict = {}
     checked_frames = {}
     for v in range(V):
         rows_v = estimates(data, v, args.lifter, args.refiner)
@@ -334,6 +365,11 @@ def main(argv=None) -> dict:
                                estimates(checked, v, args.lifter, args.refiner, True).items()})
         for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
+            if args.bones:
+                # in the view's own axes, as the estimate is given: the turn left is
+                # the estimate's error in the body's orientation to the camera
+                orient, b = bone_angle_errors(pred, in_camera_app(cams[v], loo[v]), TORSO)
+                bones.setdefault(name, {})[cams[v].name] = (b, orient)
             sw = swapped_frames(pred, in_camera_app(cams[v], allv))
             swaps.setdefault(name, []).append(
                 {"view": cams[v].name, "frames": int(sw.sum()),
@@ -373,6 +409,8 @@ def main(argv=None) -> dict:
         anyname = next(iter(swaps))
         clean = [x["view"] for x in swaps[anyname] if not x["segments"]]
         print_per_joint(per_joint, names, clean)
+    if args.bones:
+        print_bones(bones, [c.name for c in cams])
     res = {name: {col: [{"view": a, "pa_mpjpe_mm": b, "frames": c} for a, b, c in r[col]]
                   for col in cols} for name, r in rows.items()}
     for name in res:

@@ -28,6 +28,10 @@ Also reported:
 - left/right swap rate: frames whose detected limbs lie clearly nearer the mirrored truth
   than the truth, in 2D (``SWAP_MARGIN``); and per row the same test in 3D on the
   pelvis-aligned output (a swap in the detector must not become one in the take).
+- bone angles (``metrics.bone_angle_errors``, as ``eval_pose2sim --bones``): each frame
+  turned onto the truth over the torso points; the turn is the body's orientation error
+  in the camera's axes, then how far the forearms and shins point from the truth's
+  (degrees; free of where a skeleton puts its shoulders and hips, and of its size).
 
 BlazePose puts hips and shoulders on the body surface, the truth at joint centres: read
 those joints per joint, not as a verdict.
@@ -45,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.pose import camera_to_app  # noqa: E402
 from mocap_app.core.skeleton import (JOINT_NAMES, LEFT_RIGHT_PAIRS, J,  # noqa: E402
                                      blazepose_to_app)
-from mocap_train.metrics import joint_errors, pa_joint_errors  # noqa: E402
+from mocap_train.metrics import (TORSO, bone_angle_errors, joint_errors,  # noqa: E402
+                                 pa_joint_errors)
 
 LIMBS = [J[n] for n in ("left_elbow", "left_wrist", "left_knee", "left_ankle",
                         "right_elbow", "right_wrist", "right_knee", "right_ankle")]
@@ -164,22 +169,27 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
 
 
 def table(rows: dict[str, dict]) -> str:
-    lines = ["| source | frames | PA-MPJPE mm | MPJPE mm | left/right swapped |",
-             "|---|---|---|---|---|"]
+    lines = ["| source | frames | PA-MPJPE mm | MPJPE mm | left/right swapped | "
+             "orientation deg | forearms + shins deg |", "|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         lines.append(f"| {name} | {r['frames']} | {r['pa_mpjpe']:.1f} | {r['mpjpe']:.1f} | "
-                     f"{100 * r['swap_rate']:.1f} % |")
+                     f"{100 * r['swap_rate']:.1f} % | {r['orientation_deg']:.1f} | "
+                     f"{r['forearm_shin_deg']:.1f} |")
     return "\n".join(lines)
 
 
 def score(pred: np.ndarray, gt: np.ndarray, data_used: dict) -> dict:
     ok = np.isfinite(pred).all(axis=(1, 2))
     pa = pa_joint_errors(pred[ok], gt[ok])
+    orient, bones = bone_angle_errors(pred[ok], gt[ok], TORSO)
     mp = joint_errors(pred[ok], gt[ok])
     r = {"frames": int(ok.sum()), "pa_mpjpe": float(pa.mean()), "mpjpe": float(mp.mean()),
          # in 3D, pelvis-aligned, not rotated: a body turned round counts (as it would
          # on the animator's rig)
          "swap_rate": float(swapped(pred[ok], gt[ok]).mean()),
+         "orientation_deg": float(np.nanmean(orient)),
+         "forearm_shin_deg": float(np.nanmean(np.concatenate([bones["forearm"],
+                                                               bones["shin"]], 1))),
          "per_joint_pa": {n: round(float(v), 1) for n, v in zip(JOINT_NAMES, pa.mean(0))},
          "per_joint_mpjpe": {n: round(float(v), 1) for n, v in zip(JOINT_NAMES, mp.mean(0))}}
     for key, edges in BINS.items():

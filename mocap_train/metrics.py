@@ -83,3 +83,55 @@ def pa_errors_masked(pred: np.ndarray, ref: np.ndarray, joints=None,
         a = procrustes(p[ok][None], g[ok][None])[0]
         out[f] = 1000.0 * np.linalg.norm(a - g[ok], axis=-1).mean()
     return out
+
+
+#: Limb bones as (parent joint, child joint) names. The forearm and the shin join points
+#: that every convention places alike (elbow, wrist, knee, ankle); the upper arm and the
+#: thigh start at a shoulder or hip, which BlazePose (and a reference made of its
+#: landmarks) puts on the body's surface, cm from the joint centre the app outputs.
+BONES = {"forearm": ("elbow", "wrist"), "shin": ("knee", "ankle"),
+         "upper arm": ("shoulder", "elbow"), "thigh": ("hip", "knee")}
+
+
+#: the body's frame: the points whose turn is the body's orientation, whatever the limbs do
+TORSO = tuple(J[n] for n in ("pelvis", "spine", "neck", "left_shoulder", "right_shoulder",
+                             "left_hip", "right_hip"))
+
+
+def rotation_to(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation R (no scale, no reflection) turning the centred points ``pred``
+    (K, 3) onto the centred ``ref`` (K, 3) at best: ``pred_c @ R ~ ref_c``."""
+    p, g = pred - pred.mean(0), ref - ref.mean(0)
+    u, _, vt = np.linalg.svd(p.T @ g)
+    fix = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    return u @ fix @ vt
+
+
+def bone_angle_errors(pred: np.ndarray, ref: np.ndarray, align_joints,
+                      min_joints: int = 4) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """How far each limb bone points from the reference's, after taking away the body's
+    overall orientation: each frame of ``pred`` (F, J, 3) is turned (rotation only) onto
+    ``ref`` over ``align_joints`` (those finite in both, at least ``min_joints``).
+    Returns ((F,) degrees of that rotation: the body's orientation error, {bone name:
+    (F, 2) degrees between the left and right bone's directions}); NaN where a frame or
+    bone has no answer. Angles do not depend on the skeleton's size or bone lengths, so a
+    monocular estimate and a reference of another body scale compare directly."""
+    F = len(pred)
+    orient = np.full(F, np.nan)
+    out = {name: np.full((F, 2), np.nan) for name in BONES}
+    sel = np.asarray(list(align_joints))
+    for f in range(F):
+        ok = np.isfinite(pred[f, sel]).all(-1) & np.isfinite(ref[f, sel]).all(-1)
+        if ok.sum() < min_joints:
+            continue
+        r = rotation_to(pred[f, sel[ok]], ref[f, sel[ok]])
+        orient[f] = np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1.0, 1.0)))
+        turned = pred[f] @ r
+        for name, (a, b) in BONES.items():
+            for k, side in enumerate(("left", "right")):
+                d = turned[J[f"{side}_{b}"]] - turned[J[f"{side}_{a}"]]
+                e = ref[f, J[f"{side}_{b}"]] - ref[f, J[f"{side}_{a}"]]
+                n = np.linalg.norm(d) * np.linalg.norm(e)
+                if np.isfinite(n) and n > 0:
+                    out[name][f, k] = np.degrees(np.arccos(np.clip(d @ e / n, -1.0, 1.0)))
+    return orient, out

@@ -25,6 +25,12 @@ def test_a_perfect_source_scores_zero_and_a_shift_scores_its_length():
     bins = {k: np.full(6, 1.7) for k in ev.BINS}
     r = ev.score(gt.copy(), gt, bins)
     assert r["frames"] == 6 and r["pa_mpjpe"] < 1e-6 and r["mpjpe"] < 1e-6
+    assert r["orientation_deg"] < 1e-4 and r["forearm_shin_deg"] < 1e-4
+    c, s = np.cos(np.radians(20.0)), np.sin(np.radians(20.0))
+    turned = gt @ np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])   # the body turned 20 deg
+    r = ev.score(turned, gt, bins)
+    assert abs(r["orientation_deg"] - 20.0) < 1e-6 and r["forearm_shin_deg"] < 1e-4
+    assert r["pa_mpjpe"] < 1e-6 and r["mpjpe"] > 1.0
     moved = gt.copy()
     moved[:, J["left_wrist"]] += [0.0, 0.1, 0.0]        # one joint 100 mm off
     r = ev.score(moved, gt, bins)

@@ -50,3 +50,33 @@ def test_masked_pa_errors_ignore_missing_joints_and_frames_with_too_few():
     # a real error shows: one joint 0.1 m off among 25 in frame 1
     ref[1, 7] += np.array([0.1, 0.0, 0.0])
     assert pa_errors_masked(pred, ref)[1] > 1.0
+
+
+def test_bone_angles_known_answers():
+    """A turned, scaled, moved copy: no bone error and the turn as the orientation error;
+    one forearm bent by a known angle about an axis across it: that angle, there only."""
+    from mocap_app.core.skeleton import J
+    from mocap_train.metrics import bone_angle_errors
+    gt = load_sample_clips()[0].joints[::25].astype(np.float64)
+    r = _rotation([0.2, 1.0, 0.4], 0.6)              # 0.6 rad = 34.4 degrees
+    moved = 0.8 * gt @ r.T + np.array([1.0, 0.0, -2.0])
+    every = range(gt.shape[1])
+    orient, bones = bone_angle_errors(moved, gt, every)
+    assert np.allclose(orient, np.degrees(0.6), atol=1e-6)
+    for name, e in bones.items():
+        assert np.nanmax(e) < 1e-4, name
+    bent = gt.copy()
+    e, w = J["left_elbow"], J["left_wrist"]
+    f = bent[0, w] - bent[0, e]
+    axis = np.cross(f, [0.0, 0.0, 1.0])
+    bent[0, w] = bent[0, e] + _rotation(axis, np.radians(30.0)) @ f
+    # align on joints the bend does not move, so the whole 30 degrees stays in the bone
+    orient, bones = bone_angle_errors(bent, gt, [j for j in every if j != w])
+    assert abs(orient[0]) < 1e-4
+    assert abs(bones["forearm"][0, 0] - 30.0) < 1e-6
+    assert np.nanmax(bones["forearm"][0, 1]) < 1e-4 and np.nanmax(bones["shin"]) < 1e-4
+    missing = gt.copy()
+    missing[1, J["right_knee"]] = np.nan
+    _, bones = bone_angle_errors(missing, gt, every)
+    assert np.isnan(bones["shin"][1, 1]) and np.isnan(bones["thigh"][1, 1])
+    assert np.isfinite(bones["shin"][1, 0])
