@@ -66,18 +66,31 @@ def rendered_batch(pairs: RenderedPairs, n: int, rng: np.random.Generator,
     return x, y
 
 
+def limb_ranges(spread: float) -> dict[str, tuple[float, float]] | None:
+    """Ranges of ``camera_sim.vary_proportions`` factors for ``--vary-limbs``: each limb
+    segment (upper arm, forearm, thigh, shin; both sides alike) by 1 +- ``spread``, the
+    spine by half that; the shoulder and hip widths are kept (widening them would teach
+    BlazePose's surface points, not joint centres). None for 0."""
+    if spread <= 0:
+        return None
+    limbs = {g: (1.0 - spread, 1.0 + spread) for g in ("upper_arm", "forearm", "thigh", "shin")}
+    return {**limbs, "torso": (1.0 - spread / 2, 1.0 + spread / 2)}
+
+
 def mocap_batch(frames: np.ndarray, n: int, rng: np.random.Generator, noise_range,
                 residuals: DetectorResiduals | None = None, no_3d: float = 1.0,
-                arm_share: float = 0.0, cdf: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+                arm_share: float = 0.0, cdf: np.ndarray | None = None,
+                proportions: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """n projected-mocap pairs (frames drawn by ``cdf`` if given); with ``residuals``, all
     but a share ``no_3d`` get a detector 3D (truth + a measured residual); a share
-    ``arm_share`` of the poses get their arms from other frames (``augment.arms_from``)."""
+    ``arm_share`` of the poses get their arms from other frames (``augment.arms_from``);
+    ``proportions``: ranges to vary each body's segment lengths by (``limb_ranges``)."""
     idx = draw(frames.shape[0], n, rng, cdf)
     poses = frames[idx]
     if arm_share > 0:
         poses = arms_from(poses, frames, rng, arm_share)
-    pairs = make_pairs(poses, rng, noise_scale=rng.uniform(*noise_range, n))
+    pairs = make_pairs(poses, rng, noise_scale=rng.uniform(*noise_range, n),
+                       proportions=proportions)
     x = with_no_detector_3d(pairs.inputs)
     if residuals is not None:
         given = rng.random(n) >= no_3d
@@ -113,6 +126,9 @@ def main(argv=None) -> None:
                    help="draw the training poses balanced over both arms' elevation with "
                         "this strength, 0 (as they come) .. 1 (every elevation pair "
                         "equally often; augment.balance_cdf)")
+    p.add_argument("--vary-limbs", type=float, default=0.0,
+                   help="vary the projected-mocap bodies' limb segments by 1 +- this "
+                        "(spine by half), 0..0.5 (limb_ranges)")
     p.add_argument("--w-symmetry", type=float, default=W_SYMMETRY,
                    help="weight of the left/right bone-length symmetry loss")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
@@ -138,6 +154,8 @@ def main(argv=None) -> None:
         p.error(f"--hide-arm-2d {a.hide_arm_2d}: must be within 0..1")
     if not 0.0 <= a.balance_arms <= 1.0:
         p.error(f"--balance-arms {a.balance_arms}: must be within 0..1")
+    if not 0.0 <= a.vary_limbs <= 0.5:
+        p.error(f"--vary-limbs {a.vary_limbs}: must be within 0..0.5")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
@@ -222,7 +240,7 @@ def main(argv=None) -> None:
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
                 "arm_share": a.arm_share, "balance_arms": a.balance_arms,
-                "hide_arm_2d": a.hide_arm_2d,
+                "hide_arm_2d": a.hide_arm_2d, "vary_limbs": a.vary_limbs,
                 "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
@@ -245,7 +263,7 @@ def main(argv=None) -> None:
             parts_y.append(y)
         if a.batch - n_r:
             x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5), residuals,
-                               a.mocap_no_3d, a.arm_share, cdf_m)
+                               a.mocap_no_3d, a.arm_share, cdf_m, limb_ranges(a.vary_limbs))
             parts_x.append(x)
             parts_y.append(y)
         x = np.concatenate(parts_x)
