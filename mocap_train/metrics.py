@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mocap_app.core.skeleton import J
+from mocap_app.core.skeleton import TORSO_JOINTS, J
 
 
 def root_align(x: np.ndarray) -> np.ndarray:
@@ -94,8 +94,7 @@ BONES = {"forearm": ("elbow", "wrist"), "shin": ("knee", "ankle"),
 
 
 #: the body's frame: the points whose turn is the body's orientation, whatever the limbs do
-TORSO = tuple(J[n] for n in ("pelvis", "spine", "neck", "left_shoulder", "right_shoulder",
-                             "left_hip", "right_hip"))
+TORSO = TORSO_JOINTS
 
 
 def rotation_to(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:

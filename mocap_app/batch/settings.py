@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core.errors import EXIT_USAGE, UserError
 from ..core.paths import models_dir, resource_path
 from ..export.options import ExportOptions
+from ..lift.fusion import fusion_path
 
 #: the detector's networks, shipped inside the package
 DETECTOR_MODELS = ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite")
@@ -54,6 +55,9 @@ class BatchSettings:
                 files["lifter.pt"] = lifter
         elif self.lifter != "none":
             files["lifter"] = Path(self.lifter).resolve()
+        lifter = files.get("lifter.pt", files.get("lifter"))
+        if lifter is not None and fusion_path(lifter).exists():    # it changes the output
+            files[fusion_path(lifter).name] = fusion_path(lifter)
         if self.refine:
             refiner = models_dir() / "refiner_bidir.pt"
             if refiner.exists():

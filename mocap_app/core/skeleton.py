@@ -105,6 +105,10 @@ LIMB_BONES: tuple[tuple[str, int, int], ...] = (
     ("right_shin", J["right_knee"], J["right_ankle"]),
 )
 
+#: The torso points whose turn is the body's orientation, whatever the limbs do.
+TORSO_JOINTS: tuple[int, ...] = tuple(J[n] for n in (
+    "pelvis", "spine", "neck", "left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+
 #: The 12 limb joints of BASELINE.md (shoulders, elbows, wrists, hips, knees, ankles).
 LIMB_JOINTS: tuple[int, ...] = tuple(J[n] for n in (
     "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",

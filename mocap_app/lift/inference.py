@@ -24,6 +24,7 @@ from mocap_app.core.paths import models_dir
 from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
+from .fusion import FusionTable, fuse_limbs, fusion_path, limb_doubt
 from .normalize import (DETECTOR_FEATURES, IMAGE_FEATURES, cube_to_metres,
                         normalize_keypoints)
 
@@ -70,7 +71,10 @@ def lifted_pose_stamp(path: str | Path) -> str:
     from .normalize import INPUT_VERSION  # noqa: PLC0415
     path = Path(path)
     mtime = path.stat().st_mtime_ns if path.exists() else 0
-    return f"{path.resolve()}|{mtime}|in{INPUT_VERSION}|flip{FLIP_AVERAGE}"
+    fusion = fusion_path(path)
+    fused = fusion.stat().st_mtime_ns if fusion.exists() else 0
+    return f"{path.resolve()}|{mtime}|in{INPUT_VERSION}|flip{FLIP_AVERAGE}|fusion{fused}"
+
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ class LiftResult:
 
 class Lifter:
     def __init__(self, model, meta: dict, device: torch.device,
-                 person_height: float = DEFAULT_HEIGHT, flip_average: bool = FLIP_AVERAGE):
+                 person_height: float = DEFAULT_HEIGHT, flip_average: bool = FLIP_AVERAGE,
+                 fusion: FusionTable | None = None):
         self.model = model.eval()
         self.meta = meta
         self.device = device
@@ -92,23 +97,31 @@ class Lifter:
         #: Also lift the mirrored keypoints, mirror that answer back and average the two
         #: (heatmaps too): twice the cost, a little more accurate and more symmetric.
         self.flip_average = bool(flip_average)
+        #: With flip averaging and the detector's 3D given: each limb turned towards the
+        #: detector's bone directions as far as the two passes disagree on it
+        #: (``fusion.py``); None: the lifter's pose as it is.
+        self.fusion = fusion
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | None = None,
              person_height: float = DEFAULT_HEIGHT, cpu_threads: int | None = 1,
-             flip_average: bool = FLIP_AVERAGE) -> "Lifter":
+             flip_average: bool = FLIP_AVERAGE, fusion: bool = True) -> "Lifter":
         """``cpu_threads``: torch's intra-op threads (process-wide). One by default: the
         detector runs beside it on a 2-core machine, and two torch threads there collapse
-        under load. None leaves torch's setting alone."""
+        under load. None leaves torch's setting alone. ``fusion``: read the checkpoint's
+        limb-fusion table (``fusion_path``) when there is one."""
         dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if cpu_threads is not None and dev.type == "cpu":
             torch.set_num_threads(cpu_threads)
-        model, meta = load_checkpoint(path or models_dir() / "lifter.pt", kind="margipose",
-                                      device=dev)
+        path = Path(path or models_dir() / "lifter.pt")
+        model, meta = load_checkpoint(path, kind="margipose", device=dev)
         from .margipose import MargiPose, fused_for_inference  # noqa: PLC0415
         if isinstance(model, MargiPose):
             model = fused_for_inference(model)
-        return cls(model, meta, dev, person_height, flip_average)
+        table = None
+        if fusion and fusion_path(path).exists():
+            table = FusionTable.load(fusion_path(path))
+        return cls(model, meta, dev, person_height, flip_average, table)
 
     @property
     def in_features(self) -> int:
@@ -161,6 +174,7 @@ class Lifter:
             coords, cm = both_c[:t], both_c[t:]
             maps = {p: m[:t] for p, m in both_m.items()}
             mm = {p: m[t:] for p, m in both_m.items()}
+            passes = (coords, mirror_x(cm))
             coords = 0.5 * (coords + mirror_x(cm))
             # x is the column axis of the xy and xz planes; zy has no x
             maps = {p: 0.5 * (maps[p] + (mm[p][:, _PERM, :, ::-1] if p != "zy"
@@ -170,6 +184,10 @@ class Lifter:
             coords, maps = self._run(x)
         scale = (person_height or self.person_height) * self.scale_per_height
         joints = cube_to_metres(coords, scale)
+        if self.fusion is not None and self.flip_average and world is not None:
+            # the two passes' disagreement per limb, pelvis-relative, in body-scale units
+            doubt = limb_doubt(*(cube_to_metres(c, 1.0) for c in passes), 1.0)
+            joints = fuse_limbs(joints, world, {k: self.fusion(d) for k, d in doubt.items()})
         joints[~valid] = np.nan
         return LiftResult(joints, maps, coords, valid)
 
