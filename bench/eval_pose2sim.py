@@ -17,8 +17,9 @@ scale, translation, per frame, over the joints that have a reference), mm:
 
 - BlazePose world landmarks (the detector's own 3D: what BASELINE.md measured with
   MediaPipe, 82.7 mm from cam01 against the all-view reference);
-- the lifter per frame (``Lifter``, the app's settings), and the same lifter given the
-  2D alone (no detector 3D: how much the detector's own 3D moves it on real video);
+- the lifter per frame (``Lifter``, the app's settings), the same lifter given the
+  2D alone (no detector 3D: how much the detector's own 3D moves it on real video), and
+  without its limb fusion (``lift/fusion.py``);
 - the lifter + the bidirectional temporal refiner (the offline pipeline before fitting);
 - all offline stages (refiner, skeleton fitting with constant bone lengths; root and feet
   do not change a pelvis-relative pose's PA-MPJPE beyond the fitting).
@@ -215,6 +216,9 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
     alone = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
     no_3d = np.where((valid & alone.valid)[:, None, None], alone.joints_3d, np.nan)
+    unfused = Lifter.load(lifter_path, fusion=False).lift(
+        np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size,
+        world=data["world"][v]).joints_3d
     fps = float(data["fps"][v]) or 60.0
     seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
                        valid & lifted.valid, fps, size)
@@ -235,6 +239,7 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     return {"BlazePose world landmarks": data["world"][v],
             "lifter per frame": per_frame,
             "lifter per frame, 2D only (no detector 3D)": no_3d,
+            "lifter per frame, no limb fusion": np.where(valid[:, None, None], unfused, np.nan),
             "lifter + bidirectional refiner": temporal,
             "lifter + refiner + skeleton fitting": fitted}
 

@@ -6,7 +6,8 @@ never trained on, and its 2D comes from our real detector.
 
 Rows:
 - BlazePose's own world landmarks (33 mapped onto the app skeleton).
-- The shipped lifter in one pass (live) and flip-averaged (imports).
+- The shipped lifter in one pass (live) and flip-averaged (imports: with its limb fusion,
+  ``lift/fusion.py``, and without it).
 - The flip-averaged lifter followed by the bidirectional refiner over each tracked
   sequence; and the same after the app's side check (``pipeline/side_track.py``: frames
   whose left and right labels the detector exchanged, by their continuity, relabelled and
@@ -127,6 +128,8 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
     if one_pass:
         lifters[f"{prefix}lifter, one pass (live)"] = Lifter.load(lifter_path,
                                                                   flip_average=False)
+        lifters[f"{prefix}lifter, flip-averaged, no limb fusion"] = Lifter.load(
+            lifter_path, flip_average=True, fusion=False)
     refiner = TemporalRefiner.load(refiner_path, causal=False)
     from mocap_app.core.pose import PoseSequence
     from mocap_app.pipeline.side_check import fix_swaps

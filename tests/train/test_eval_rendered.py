@@ -63,7 +63,7 @@ def test_the_benchmark_runs_on_a_tiny_test_shard(tmp_path, shared_data, capsys):
     assert report["frames"] == entry["frames"]
     rows = report["rows"]
     assert set(rows) == {"BlazePose world landmarks", "lifter, one pass (live)",
-                         "lifter, flip-averaged",
+                         "lifter, flip-averaged", "lifter, flip-averaged, no limb fusion",
                          "lifter, flip-averaged + bidirectional refiner",
                          "side check, lifter, flip-averaged + bidirectional refiner"}
     for r in rows.values():
