@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mocap_app.core.pose import rotation_onto
 from mocap_app.core.skeleton import TORSO_JOINTS, J
 
 
@@ -97,15 +98,6 @@ BONES = {"forearm": ("elbow", "wrist"), "shin": ("knee", "ankle"),
 TORSO = TORSO_JOINTS
 
 
-def rotation_to(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """(3, 3) rotation R (no scale, no reflection) turning the centred points ``pred``
-    (K, 3) onto the centred ``ref`` (K, 3) at best: ``pred_c @ R ~ ref_c``."""
-    p, g = pred - pred.mean(0), ref - ref.mean(0)
-    u, _, vt = np.linalg.svd(p.T @ g)
-    fix = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    return u @ fix @ vt
-
-
 def bone_angle_errors(pred: np.ndarray, ref: np.ndarray, align_joints,
                       min_joints: int = 4) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """How far each limb bone points from the reference's, after taking away the body's
@@ -123,7 +115,7 @@ def bone_angle_errors(pred: np.ndarray, ref: np.ndarray, align_joints,
         ok = np.isfinite(pred[f, sel]).all(-1) & np.isfinite(ref[f, sel]).all(-1)
         if ok.sum() < min_joints:
             continue
-        r = rotation_to(pred[f, sel[ok]], ref[f, sel[ok]])
+        r = rotation_onto(pred[f, sel[ok]], ref[f, sel[ok]])
         orient[f] = np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1.0, 1.0)))
         turned = pred[f] @ r
         for name, (a, b) in BONES.items():

@@ -26,6 +26,14 @@ def camera_to_app(points: np.ndarray) -> np.ndarray:
     return out
 
 
+def rotation_onto(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation R (no scale, no reflection) that best turns the points ``src``
+    (K, 3), centred, onto ``dst`` (K, 3), centred: ``(src - src.mean(0)) @ R``."""
+    a, b = src - src.mean(0), dst - dst.mean(0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    return u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt
+
+
 @dataclass(frozen=True)
 class FramePose:
     """What the pipeline knows about one frame.

@@ -7,7 +7,7 @@ passes place furthest apart have 3x the arm error of those where they agree, and
 detector's own 3D is then as good as the lifter's). So each limb's bones are turned part
 of the way towards the detector's bone directions, by a weight that grows with how far the
 two passes disagree on that limb (``FusionTable``: measured on the rendered val set by
-``mocap_train/fit_fusion.py``, stored beside the lifter in ``models/fusion.json``).
+``mocap_train/fit_fusion.py``, stored beside the lifter in ``models/lifter.fusion.json``).
 
 Only directions move: the lifter's bone lengths, torso and proportions stay (the skeleton
 is never bent towards BlazePose's surface points), and the detector's body is first
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.pose import rotation_onto
 from ..core.skeleton import PARENTS, TORSO_JOINTS, J
 
 #: The four limbs: the joints whose position follows each limb's bones (their parents
@@ -86,10 +87,7 @@ def _turn_onto(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         a, b = src[t, list(TORSO_JOINTS)], dst[t, list(TORSO_JOINTS)]
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
             continue
-        a0, b0 = a - a.mean(0), b - b.mean(0)
-        u, _, vt = np.linalg.svd(a0.T @ b0)
-        r = u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt
-        out[t] = (src[t] - a.mean(0)) @ r + b.mean(0)
+        out[t] = (src[t] - a.mean(0)) @ rotation_onto(a, b) + b.mean(0)
     return out
 
 

@@ -66,8 +66,8 @@ class FlipAveraged(torch.nn.Module):
 
 def lifted_pose_stamp(path: str | Path) -> str:
     """What lifted poses made with the checkpoint at ``path`` depend on: the file (path and
-    mtime), the input encoding (``normalize.INPUT_VERSION``) and flip averaging. Caches of
-    lifted poses key on it."""
+    mtime), the input encoding (``normalize.INPUT_VERSION``), flip averaging and the limb
+    fusion table beside it (its mtime). Caches of lifted poses key on it."""
     from .normalize import INPUT_VERSION  # noqa: PLC0415
     path = Path(path)
     mtime = path.stat().st_mtime_ns if path.exists() else 0
@@ -76,12 +76,13 @@ def lifted_pose_stamp(path: str | Path) -> str:
     return f"{path.resolve()}|{mtime}|in{INPUT_VERSION}|flip{FLIP_AVERAGE}|fusion{fused}"
 
 
-
 @dataclass(frozen=True)
 class LiftResult:
     joints_3d: np.ndarray      # (T, 25, 3) float64 metres, app axes, pelvis at the origin
     heatmaps: dict             # {"xy","zy","xz"}: (T, 25, H, W) float32 probability maps
     coords: np.ndarray         # (T, 25, 3) float32 decoded cube coordinates in [-1, 1]
+                               # (the network's answer: joints_3d may also carry the
+                               # limb fusion, ``fusion.py``)
     valid: np.ndarray          # (T,) bool: enough keypoints to lift
 
 
