@@ -72,3 +72,18 @@ def decodable_frames(path: Path) -> int:
         except av.error.FFmpegError:
             pass
     return count
+
+
+def axis_turn(axis, angle: float) -> np.ndarray:
+    """(3, 3) rotation by ``angle`` radians about ``axis`` (Rodrigues)."""
+    axis = np.asarray(axis, float) / np.linalg.norm(axis)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
+
+
+@pytest.fixture(scope="module")
+def mocap_poses() -> np.ndarray:
+    """A few poses (T, 25, 3) of the bundled sample motion capture, pelvis at the origin."""
+    from mocap_train.mocap_data import load_sample_clips
+    x = load_sample_clips()[0].joints[::40].astype(np.float64)
+    return x - x[:, :1]

@@ -1,30 +1,17 @@
 """mocap_train.fit_fusion: the limb-fusion table's fit, with a known answer."""
 import numpy as np
-import pytest
 
 from mocap_app.core.skeleton import J
 from mocap_app.lift.fusion import LIMBS
-from mocap_train.mocap_data import load_sample_clips
+from tests.conftest import axis_turn
 
 
-def _turn(axis, angle):
-    axis = np.asarray(axis, float) / np.linalg.norm(axis)
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
-
-
-@pytest.fixture(scope="module")
-def poses():
-    x = load_sample_clips()[0].joints[::40].astype(np.float64)
-    return x - x[:, :1]
-
-
-def test_the_fit_trusts_the_detector_where_the_two_passes_disagree(poses):
+def test_the_fit_trusts_the_detector_where_the_two_passes_disagree(mocap_poses):
     """Synthetic val: where the lifter's two passes agree, it is exact and the detector
     has the limbs bent wrong; where they part, the other way round. The fitted table then
     gives the detector no weight at low doubt and the most the grid allows at high doubt."""
     from mocap_train.fit_fusion import GRID, fit
-    gt = np.concatenate([poses] * 20)
+    gt = np.concatenate([mocap_poses] * 20)
     n = len(gt)
     flip, one, det = gt.copy(), gt.copy(), gt.copy()
     rng = np.random.default_rng(2)
@@ -34,7 +21,7 @@ def test_the_fit_trusts_the_detector_where_the_two_passes_disagree(poses):
         parent = J[f"{side}_shoulder"] if limb == "arm" else J[f"{side}_hip"]
         for t in range(n):
             wrong = flip if far[t] else det
-            turn = _turn(rng.normal(size=3), 0.8)
+            turn = axis_turn(rng.normal(size=3), 0.8)
             for j in chain:
                 wrong[t, J[j]] = gt[t, parent] + turn @ (gt[t, J[j]] - gt[t, parent])
         one[far, J[LIMBS[name][1][0]]] += 0.2          # the passes disagree there
