@@ -144,18 +144,10 @@ def main(argv=None) -> None:
     p.add_argument("--log", type=Path, default=None, help="JSON lines (default <out>.log)")
     p.add_argument("--resume", action="store_true", help="go on from <out>.resume.pt")
     a = p.parse_args(argv)
-    if not 0.0 <= a.rendered_share <= 1.0:
-        p.error(f"--rendered-share {a.rendered_share}: must be within 0..1")
-    if not 0.0 <= a.mocap_no_3d <= 1.0:
-        p.error(f"--mocap-no-3d {a.mocap_no_3d}: must be within 0..1")
-    if not 0.0 <= a.arm_share <= 1.0:
-        p.error(f"--arm-share {a.arm_share}: must be within 0..1")
-    if not 0.0 <= a.hide_arm_2d <= 1.0:
-        p.error(f"--hide-arm-2d {a.hide_arm_2d}: must be within 0..1")
-    if not 0.0 <= a.balance_arms <= 1.0:
-        p.error(f"--balance-arms {a.balance_arms}: must be within 0..1")
-    if not 0.0 <= a.vary_limbs <= 0.5:
-        p.error(f"--vary-limbs {a.vary_limbs}: must be within 0..0.5")
+    for name, high in (("rendered_share", 1.0), ("mocap_no_3d", 1.0), ("arm_share", 1.0),
+                       ("hide_arm_2d", 1.0), ("balance_arms", 1.0), ("vary_limbs", 0.5)):
+        if not 0.0 <= getattr(a, name) <= high:
+            p.error(f"--{name.replace('_', '-')} {getattr(a, name)}: must be within 0..{high:g}")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
