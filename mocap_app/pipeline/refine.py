@@ -3,6 +3,8 @@
 0. side check (the detector's left/right swaps, found by the continuity of its labels
    and, where the take has hands, the hands' votes, put right; pipeline/side_check.py),
 1. temporal refiner (TP-Net; bidirectional offline, causal live),
+1b. image fit (offline only: each limb bone turned about the viewing axis towards the
+   2D keypoints' direction; pipeline/image_fit.py),
 2. skeleton fitting (constant bone lengths, directions kept),
 3. root trajectory (metric pelvis track, ground levelled at Y = 0),
 4. foot contact (detect spans, pin feet with a two-bone leg IK),
@@ -25,6 +27,7 @@ from ..core.skeleton import NUM_JOINTS
 from .fingers import FingerOptions, add_finger_angles
 from .fitting import FittingOptions, apply_bone_lengths, estimate_bone_lengths, fit_skeleton
 from .foot_contact import ContactOptions, detect_contacts, pin_feet
+from .image_fit import ImageFitOptions, fit_to_image
 from .root_trajectory import WEBCAM_HFOV_DEG, RootOptions, root_trajectory
 
 
@@ -32,6 +35,7 @@ from .root_trajectory import WEBCAM_HFOV_DEG, RootOptions, root_trajectory
 class RefineOptions:
     temporal: bool = True                 # stage 1: TP-Net
     bidirectional: bool = True            # offline: past and future frames (else causal)
+    image_fit: bool = True                # stage 1b, offline (bidirectional) takes only
     skeleton_fitting: bool = True         # stage 2
     root_trajectory: bool = True          # stage 3 (needs 2D keypoints)
     hfov_deg: float = WEBCAM_HFOV_DEG     # camera field of view for the root trajectory
@@ -43,6 +47,7 @@ class RefineOptions:
     side_check: bool = True               # stage 0: the detector's left/right swaps put
                                           # right (side_check.py, side_track.py)
     finger: FingerOptions = field(default_factory=FingerOptions)
+    image: ImageFitOptions = field(default_factory=ImageFitOptions)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,13 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
             joints = model.refine(joints, valid)
         current = replace(current, joints_3d=joints)
         stages["temporal"] = current
+
+    some_2d = np.isfinite(seq.keypoints_2d[valid]).any() and seq.image_size[0] > 0
+    if options.image_fit and options.bidirectional and some_2d:
+        joints = fit_to_image(joints, seq.keypoints_2d, seq.visibility, valid,
+                              seq.image_size, seq.fps, options.hfov_deg, options.image)
+        current = replace(current, joints_3d=joints)
+        stages["image_fit"] = current
 
     if options.skeleton_fitting:
         joints, lengths = fit_skeleton(joints, seq.visibility, valid, options.fitting)

@@ -34,15 +34,17 @@ METRICS = (("jitter_mm", "jitter (mm/frame²)"), ("bone_length_std_mm", "bone-le
 
 def _variants(base: RefineOptions, have_bidir: bool, have_causal: bool) -> dict:
     """Name -> (options, which refiner) for every variant of the report."""
-    off = replace(base, temporal=False, skeleton_fitting=False, root_trajectory=False,
-                  foot_contact="never")
+    off = replace(base, temporal=False, image_fit=False, skeleton_fitting=False,
+                  root_trajectory=False, foot_contact="never")
     v = {"per-frame (raw)": (off, None)}
     if have_bidir:
         v["+ temporal refiner"] = (replace(off, temporal=True), "bidir")
     t = "bidir" if have_bidir else None
-    v["+ skeleton fitting"] = (replace(off, temporal=have_bidir, skeleton_fitting=True), t)
-    v["+ root trajectory"] = (replace(off, temporal=have_bidir, skeleton_fitting=True,
-                                      root_trajectory=True), t)
+    fit = base.image_fit        # the image fit rides with the stages after the refiner
+    v["+ skeleton fitting"] = (replace(off, temporal=have_bidir, image_fit=fit,
+                                       skeleton_fitting=True), t)
+    v["+ root trajectory"] = (replace(off, temporal=have_bidir, image_fit=fit,
+                                      skeleton_fitting=True, root_trajectory=True), t)
     v["all stages (+ foot contact)"] = (replace(base, temporal=have_bidir), t)
     if have_bidir:
         v["all but temporal refiner"] = (replace(base, temporal=False), None)

@@ -58,7 +58,7 @@ def test_stages_run_in_order_and_keep_the_raw_poses():
     seq, _ = _take()
     raw_copy = seq.joints_3d.copy()
     res = refine_sequence(seq, RefineOptions(), refiner=MovingAverage())
-    assert list(res.stages) == ["raw", "temporal", "fitted", "root", "contact"]
+    assert list(res.stages) == ["raw", "temporal", "image_fit", "fitted", "root", "contact"]
     assert res.raw is seq
     np.testing.assert_array_equal(seq.joints_3d, raw_copy)          # not modified
     out = res.refined
@@ -79,13 +79,13 @@ def test_stages_run_in_order_and_keep_the_raw_poses():
 
 def test_every_stage_can_be_switched_off():
     seq, _ = _take()
-    off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
-                        foot_contact="never")
+    off = RefineOptions(temporal=False, image_fit=False, skeleton_fitting=False,
+                        root_trajectory=False, foot_contact="never")
     res = refine_sequence(seq, off)
     assert list(res.stages) == ["raw"]
     np.testing.assert_array_equal(res.refined.joints_3d, seq.joints_3d)
-    only_fit = refine_sequence(seq, RefineOptions(temporal=False, root_trajectory=False,
-                                                  foot_contact="never"))
+    only_fit = refine_sequence(seq, RefineOptions(temporal=False, image_fit=False,
+                                                  root_trajectory=False, foot_contact="never"))
     assert list(only_fit.stages) == ["raw", "fitted"]
     assert only_fit.refined.root_positions is None
 
