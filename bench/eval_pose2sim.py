@@ -20,7 +20,10 @@ scale, translation, per frame, over the joints that have a reference), mm:
 - the lifter per frame (``Lifter``, the app's settings), the same lifter given the
   2D alone (no detector 3D: how much the detector's own 3D moves it on real video), and
   without its limb fusion (``lift/fusion.py``);
-- the lifter + the bidirectional temporal refiner (the offline pipeline before fitting);
+- the lifter + the bidirectional temporal refiner, without and with the image fit
+  (``pipeline/image_fit.py``: the limbs turned about the viewing axis towards the 2D's
+  directions, assuming the app's default field of view unless ``--hfov`` says otherwise;
+  with it: the offline pipeline before fitting);
 - all offline stages (refiner, skeleton fitting with constant bone lengths; root and feet
   do not change a pelvis-relative pose's PA-MPJPE beyond the fitting).
 
@@ -57,6 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
+from mocap_app.pipeline.root_trajectory import WEBCAM_HFOV_DEG  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
 from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
 from mocap_train.metrics import BONES, TORSO, bone_angle_errors, procrustes  # noqa: E402
@@ -201,10 +205,12 @@ def side_checked(data: dict, v: int, hands: bool = True) -> tuple[dict, np.ndarr
 
 
 def estimates(data: dict, v: int, lifter_path: Path | None = None,
-              refiner_path: Path | None = None, lifter_only: bool = False) -> dict:
+              refiner_path: Path | None = None, lifter_only: bool = False,
+              hfov_deg: float = WEBCAM_HFOV_DEG) -> dict:
     """Name -> (F, J, 3) pelvis-relative 3D from view v alone. The lifter gets what the
     detector gave: 2D, visibility and its own 3D (lifters that take it use it).
-    ``lifter_only``: only the lifter rows with the detector's 3D."""
+    ``lifter_only``: only the lifter rows with the detector's 3D. ``hfov_deg``: the
+    camera's field of view the image fit assumes (the app's default unless told)."""
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
     kp, vis = data["kp"][v], data["vis"][v]
@@ -222,24 +228,29 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
     fps = float(data["fps"][v]) or 60.0
     seq = PoseSequence(np.arange(len(kp)) / fps, per_frame, kp, vis,
                        valid & lifted.valid, fps, size)
-    off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
-                        foot_contact="never", side_check=False)   # the side check's rows
-                                                                  # are given apart
+    off = RefineOptions(temporal=False, image_fit=False, skeleton_fitting=False,
+                        root_trajectory=False, foot_contact="never", side_check=False,
+                        hfov_deg=hfov_deg)        # the side check's rows are given apart
     if refiner_path is not None:
         from mocap_app.lift.refiner import TemporalRefiner
         bidir = TemporalRefiner.load(refiner_path, causal=False)
     else:
         bidir = load_refiner(causal=False)
-    temporal = refine_sequence(seq, replace(off, temporal=True), bidir).refined.joints_3d
-    fitted = refine_sequence(seq, replace(off, temporal=True, skeleton_fitting=True),
-                             bidir).refined.joints_3d
+    no_fit = refine_sequence(seq, replace(off, temporal=True), bidir).refined.joints_3d
+    temporal = refine_sequence(seq, replace(off, temporal=True, image_fit=True),
+                               bidir).refined.joints_3d
+    fitted = refine_sequence(seq, replace(off, temporal=True, image_fit=True,
+                                          skeleton_fitting=True), bidir).refined.joints_3d
     if lifter_only:
-        return {"lifter per frame": per_frame, "lifter + bidirectional refiner": temporal,
+        return {"lifter per frame": per_frame,
+                "lifter + bidirectional refiner, no image fit": no_fit,
+                "lifter + bidirectional refiner": temporal,
                 "lifter + refiner + skeleton fitting": fitted}
     return {"BlazePose world landmarks": data["world"][v],
             "lifter per frame": per_frame,
             "lifter per frame, 2D only (no detector 3D)": no_3d,
             "lifter per frame, no limb fusion": np.where(valid[:, None, None], unfused, np.nan),
+            "lifter + bidirectional refiner, no image fit": no_fit,
             "lifter + bidirectional refiner": temporal,
             "lifter + refiner + skeleton fitting": fitted}
 
@@ -334,6 +345,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--per-joint", action="store_true", help="per-joint tables too")
     ap.add_argument("--bones", action="store_true",
                     help="limb bone directions (degrees) and orientation too")
+    ap.add_argument("--hfov", default=str(WEBCAM_HFOV_DEG),
+                    help="field of view (degrees, 1..179) the image fit assumes, or "
+                         "'calibrated' for each view's own (default: the app's, "
+                         "%(default)s)")
     ap.add_argument("--side-check", action="store_true",
                     help="the lifter rows again after the side check, without and with "
                          "the hands (runs the hand tracker on every view once; kept in "
@@ -341,6 +356,16 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
+    if args.hfov == "calibrated":
+        hfovs = [float(np.degrees(2 * np.arctan(0.5 * c.size[0] / c.K[0, 0]))) for c in cams]
+    else:
+        try:
+            hfovs = [float(args.hfov)] * len(cams)
+        except ValueError:
+            ap.error(f"--hfov must be a number of degrees (1..179) or 'calibrated', "
+                     f"got {args.hfov!r}")
+        if not 1.0 <= hfovs[0] <= 179.0:
+            ap.error(f"--hfov must be 1..179 degrees, got {args.hfov}")
     if args.cache is not None and args.cache.exists():
         data = dict(np.load(args.cache))
     else:
@@ -359,7 +384,7 @@ def main(argv=None) -> dict:
     bones: dict = {}
     checked_frames = {}
     for v in range(V):
-        rows_v = estimates(data, v, args.lifter, args.refiner)
+        rows_v = estimates(data, v, args.lifter, args.refiner, hfov_deg=hfovs[v])
         if args.side_check:
             rows_v["live: side track, lifter one pass, causal refiner + bone fit"] = \
                 live_estimate(data, v, args.lifter)
@@ -367,7 +392,8 @@ def main(argv=None) -> dict:
                 checked, frames = side_checked(data, v, hands)
                 checked_frames.setdefault(label, {})[cams[v].name] = segments(frames)
                 rows_v.update({f"{label}, {k}": x for k, x in
-                               estimates(checked, v, args.lifter, args.refiner, True).items()})
+                               estimates(checked, v, args.lifter, args.refiner, True,
+                                         hfovs[v]).items()})
         for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             if args.bones:

@@ -11,7 +11,10 @@ Rows:
 - The flip-averaged lifter followed by the bidirectional refiner over each tracked
   sequence; and the same after the app's side check (``pipeline/side_track.py``: frames
   whose left and right labels the detector exchanged, by their continuity, relabelled and
-  lifted from the 2D alone), what ``process_video`` does.
+  lifted from the 2D alone), what ``process_video`` does. The shipped set's refined rows
+  include the image fit after the refiner (``pipeline/image_fit.py``, the app's default
+  field of view: it is not told the renders' cameras); the side check row is given
+  without it too.
 
 Each row is scored on the same frames: those where the detector found the subject (its box
 overlaps the subject's visible pixels, IoU > 0.3).
@@ -132,10 +135,12 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
             lifter_path, flip_average=True, fusion=False)
     refiner = TemporalRefiner.load(refiner_path, causal=False)
     from mocap_app.core.pose import PoseSequence
+    from mocap_app.pipeline.image_fit import fit_to_image
     from mocap_app.pipeline.side_check import fix_swaps
     lifted = {name: np.full((len(kp), 25, 3), np.nan) for name in lifters}
     refined = np.full((len(kp), 25, 3), np.nan)
     checked = np.full((len(kp), 25, 3), np.nan)       # the side check first (one_pass sets)
+    unfit = np.full((len(kp), 25, 3), np.nan)         # the same without the image fit
     for seq in np.unique(data["sequence"]):
         idx = np.nonzero((data["sequence"] == seq) & data["on_subject"])[0]
         if len(idx) == 0:
@@ -154,18 +159,28 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
         # the app's side check (side_check.fix_swaps, as process_video runs it): frames
         # whose labels the detector exchanged are relabelled and lifted from the 2D alone
         if len(idx) < 3 or data["static"][idx[0]]:
-            checked[idx] = refined[idx]
+            checked[idx] = unfit[idx] = refined[idx]
             continue
         take = PoseSequence(np.arange(len(idx)) / 30.0, flip, kp[idx], vis[idx],
                             np.isfinite(flip).all(axis=(1, 2)), 30.0, size,
                             detector_3d=world_app[idx])
         fixed, m = fix_swaps(take, lifters[f"{prefix}lifter, flip-averaged"])
         checked[idx] = refiner.refine(fixed.joints_3d) if m.any() else refined[idx]
+        # the image fit, as the offline pipeline runs it after the refiner (the app's
+        # default field of view: the app is not told the renders' cameras)
+        unfit[idx] = checked[idx]
+        on = np.isfinite(checked[idx]).all(axis=(1, 2))
+        checked[idx] = fit_to_image(checked[idx], fixed.keypoints_2d if m.any() else kp[idx],
+                                    vis[idx], on, size, 30.0)
+        on = np.isfinite(refined[idx]).all(axis=(1, 2))
+        refined[idx] = fit_to_image(refined[idx], kp[idx], vis[idx], on, size, 30.0)
     out = {}
     for name in sorted(lifted, key=lambda n: "flip" in n):
         out[name] = camera_to_app(lifted[name][use])  # app axes <-> camera axes (self-inverse)
     out[f"{prefix}lifter, flip-averaged + bidirectional refiner"] = camera_to_app(refined[use])
     if one_pass:
+        out[f"{prefix}side check, lifter, flip-averaged + bidirectional refiner, "
+            "no image fit"] = camera_to_app(unfit[use])
         out[f"{prefix}side check, lifter, flip-averaged + bidirectional refiner"] = \
             camera_to_app(checked[use])
     return out

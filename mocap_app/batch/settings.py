@@ -73,7 +73,9 @@ class BatchSettings:
 #: Changes to the processing itself that change the outputs of the same settings and
 #: models: part of the fingerprint, so a batch run again redoes files finished before.
 #: "side-track" (2026-12-05): the detector's left/right swaps put right without hands.
-PROCESSING = "side-track"
+#: "image-fit" (2026-12-05): the limbs turned towards the 2D's directions after the refiner
+#: (pipeline/image_fit.py).
+PROCESSING = "image-fit"
 
 
 def fingerprint(settings: BatchSettings, models: dict[str, str]) -> str:

@@ -31,6 +31,10 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="do not put right the frames where the body detector exchanged "
                         "left and right (found by the continuity of its labels, and by the "
                         "hands with --hands; pipeline/side_check.py)")
+    p.add_argument("--no-image-fit", action="store_true",
+                   help="do not turn the limbs towards the directions the 2D keypoints give "
+                        "them in the picture after the temporal refiner "
+                        "(pipeline/image_fit.py; uses --hfov)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -121,20 +125,22 @@ def cmd_process(args) -> int:
 
 
 def _make_refine(args):
-    """The refinement stages (temporal refiner, skeleton fitting, root trajectory, foot
-    contact), unless switched off. A missing refiner model skips that stage with a
+    """The refinement stages (temporal refiner, image fit, skeleton fitting, root
+    trajectory, foot contact), unless switched off. A missing refiner model skips that stage with a
     warning rather than failing the whole job."""
     if getattr(args, "no_refine", False):
         return None
     from ..pipeline.refine import RefineOptions, load_refiner, refine_sequence
-    options = RefineOptions(foot_contact=args.foot_lock, hfov_deg=args.hfov)
+    fit = not getattr(args, "no_image_fit", False)
+    options = RefineOptions(foot_contact=args.foot_lock, hfov_deg=args.hfov, image_fit=fit)
     refiner = None
     try:
         refiner = load_refiner(causal=False)
     except FileNotFoundError as exc:
         print(f"mocap: warning: temporal refiner not available ({exc}); skipping it",
               file=sys.stderr)
-        options = RefineOptions(temporal=False, foot_contact=args.foot_lock, hfov_deg=args.hfov)
+        options = RefineOptions(temporal=False, foot_contact=args.foot_lock, hfov_deg=args.hfov,
+                                image_fit=fit)
 
     def run(seq):
         return refine_sequence(seq, options, refiner).refined

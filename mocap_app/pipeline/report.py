@@ -91,7 +91,8 @@ def motion_report(seq: PoseSequence, options: RefineOptions = RefineOptions(),
     report = {
         "frames": len(seq), "frames_with_person": int(valid.sum()), "fps": seq.fps,
         "image_size": list(seq.image_size),
-        "options": {"hfov_deg": options.hfov_deg, "foot_contact": options.foot_contact},
+        "options": {"hfov_deg": options.hfov_deg, "foot_contact": options.foot_contact,
+                    "image_fit": options.image_fit},
         "refiners": {k: (None if m is None else
                          {"window": m.window, "latency_frames": m.latency})
                      for k, m in refiners.items()},

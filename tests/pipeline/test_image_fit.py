@@ -149,3 +149,27 @@ def test_the_offline_pipeline_fits_the_image_and_live_takes_do_not():
                                                 skeleton_fitting=False, root_trajectory=False,
                                                 foot_contact="never", side_check=False))
     assert list(causal.stages) == ["raw"]
+
+
+def test_mocap_process_no_image_fit_switches_the_stage_off():
+    from argparse import Namespace
+
+    from mocap_app.cli.process import _make_refine
+    from mocap_app.pipeline.refine import load_refiner
+    rng = np.random.default_rng(4)
+    truth = _pose(40)
+    noisy = truth.copy()
+    for c in FIT_JOINTS:
+        noisy = turn_about_view(noisy, c, rng.normal(0, 8.0))
+    seq = PoseSequence(np.arange(40) / 30.0, noisy, project(truth), np.ones((40, NUM_JOINTS)),
+                       np.ones(40, bool), 30.0, SIZE)
+    args = dict(no_refine=False, foot_lock="never", hfov=70.0)
+    refiner = load_refiner(causal=False)
+    for switch in (True, False):
+        got = _make_refine(Namespace(no_image_fit=switch, **args))(seq)
+        want = refine_sequence(seq, RefineOptions(foot_contact="never", image_fit=not switch),
+                               refiner).refined
+        np.testing.assert_allclose(got.joints_3d, want.joints_3d, atol=1e-9)
+    assert not np.allclose(_make_refine(Namespace(no_image_fit=True, **args))(seq).joints_3d,
+                           _make_refine(Namespace(no_image_fit=False, **args))(seq).joints_3d,
+                           atol=1e-4)

@@ -158,8 +158,8 @@ def test_refining_a_take_puts_a_swap_right_first():
     again with the shipped lifter; a take without a flip, or with the stage off, stays."""
     from mocap_app.pipeline.refine import RefineOptions, refine_sequence
     seq = _seq(60)
-    off = RefineOptions(temporal=False, skeleton_fitting=False, root_trajectory=False,
-                        foot_contact="never", fingers=False)
+    off = RefineOptions(temporal=False, image_fit=False, skeleton_fitting=False,
+                        root_trajectory=False, foot_contact="never", fingers=False)
     res = refine_sequence(seq, off)
     assert "side_check" in res.stages and res.raw is seq
     # the 2D's flips alone are enough (a take without hands)
