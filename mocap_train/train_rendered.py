@@ -35,7 +35,7 @@ from mocap_app.lift.inference import mirror_x
 from mocap_app.lift.margipose import widen_input
 from mocap_app.lift.normalize import DETECTOR_FEATURES, cube_to_metres, detector_features
 
-from .augment import arms_from, balance_cdf, hide_arm_2d
+from .augment import arms_from, balance_cdf, hide_arm_2d, roll_pairs
 from .camera_sim import make_pairs
 from .metrics import joint_errors, pa_joint_errors
 from .mocap_data import load_split
@@ -129,6 +129,11 @@ def main(argv=None) -> None:
     p.add_argument("--vary-limbs", type=float, default=0.0,
                    help="vary the projected-mocap bodies' limb segments by 1 +- this "
                         "(spine by half), 0..0.5 (limb_ranges)")
+    p.add_argument("--roll", type=float, default=0.0,
+                   help="turn a share of the pairs as a camera rolled by up to +- this many "
+                        "degrees would see them, 0..180 (augment.roll_pairs)")
+    p.add_argument("--roll-share", type=float, default=0.5,
+                   help="share of the pairs that --roll turns, 0..1")
     p.add_argument("--w-symmetry", type=float, default=W_SYMMETRY,
                    help="weight of the left/right bone-length symmetry loss")
     p.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
@@ -145,7 +150,8 @@ def main(argv=None) -> None:
     p.add_argument("--resume", action="store_true", help="go on from <out>.resume.pt")
     a = p.parse_args(argv)
     for name, high in (("rendered_share", 1.0), ("mocap_no_3d", 1.0), ("arm_share", 1.0),
-                       ("hide_arm_2d", 1.0), ("balance_arms", 1.0), ("vary_limbs", 0.5)):
+                       ("hide_arm_2d", 1.0), ("balance_arms", 1.0), ("vary_limbs", 0.5),
+                       ("roll", 180.0), ("roll_share", 1.0)):
         if not 0.0 <= getattr(a, name) <= high:
             p.error(f"--{name.replace('_', '-')} {getattr(a, name)}: must be within 0..{high:g}")
     if a.batch < 2:
@@ -233,6 +239,7 @@ def main(argv=None) -> None:
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
                 "arm_share": a.arm_share, "balance_arms": a.balance_arms,
                 "hide_arm_2d": a.hide_arm_2d, "vary_limbs": a.vary_limbs,
+                "roll_deg": a.roll, "roll_share": a.roll_share if a.roll > 0 else 0.0,
                 "w_symmetry": a.w_symmetry,
                 "steps": step, "batch": a.batch,
                 "seconds": round(time.time() - start, 1), "seed": a.seed, "lr": a.lr,
@@ -262,6 +269,8 @@ def main(argv=None) -> None:
         y = np.concatenate(parts_y)
         if a.hide_arm_2d > 0:
             x = hide_arm_2d(x, rng, a.hide_arm_2d)
+        if a.roll > 0:
+            x, y = roll_pairs(x, y, rng, a.roll, a.roll_share)
         perm = rng.permutation(len(x))        # the JSD is estimated on the first samples
         model.train()
         loss, _ = lifter_loss(model(torch.from_numpy(x[perm])), torch.from_numpy(y[perm]),

@@ -95,3 +95,44 @@ def test_hidden_arm_2d_leaves_only_the_detector_3d_for_that_arm():
     np.testing.assert_array_equal(hide_arm_2d(x, rng, 0.0), x)
     with pytest.raises(ValueError, match=r"hidden-arm share must be in \[0, 1\]"):
         hide_arm_2d(x, rng, -0.1)
+
+
+def test_a_rolled_pair_is_what_a_rolled_camera_gives():
+    """The inputs and target after ``roll_pairs`` equal those normalised from the keypoints
+    turned about the picture's centre and the 3D turned about the camera's axis."""
+    from mocap_app.lift.normalize import camera_to_cube, normalize_keypoints
+    from mocap_train.augment import roll_pairs
+    rng = np.random.default_rng(0)
+    size = np.array([1280.0, 720.0])
+    b = 6
+    joints = rng.normal(0, 0.3, (b, 25, 3))                      # app axes, metres
+    kp = size / 2 + rng.normal(0, 120, (b, 25, 2))
+    kp[0, 3] = np.nan                                             # a joint not seen
+    vis = rng.uniform(0.2, 1.0, (b, 25))
+    world = joints + rng.normal(0, 0.02, joints.shape)
+    scale = np.full(b, 1.5)
+    x = normalize_keypoints(kp, vis, tuple(size), world=world, detector_3d=True)
+    y = camera_to_cube(joints, scale).astype(np.float32)
+    xr, yr = roll_pairs(x, y, np.random.default_rng(5), 40.0, 1.0)
+    # the same angles, drawn the same way (every sample picked: one draw for the share)
+    r2 = np.random.default_rng(5)
+    r2.random(b)
+    a = np.radians(r2.uniform(-40, 40, b))
+    c, s = np.cos(a)[:, None, None], np.sin(a)[:, None, None]
+    rot_img = np.concatenate([np.concatenate([c, -s], -1), np.concatenate([s, c], -1)], -2)
+    kp_r = np.einsum("bij,bkj->bki", rot_img, kp - size / 2) + size / 2
+    rot_app = np.zeros((b, 3, 3))
+    rot_app[:, 0, 0] = rot_app[:, 1, 1] = np.cos(a)
+    rot_app[:, 0, 1], rot_app[:, 1, 0] = np.sin(a), -np.sin(a)
+    rot_app[:, 2, 2] = 1.0
+    want_x = normalize_keypoints(kp_r, vis, tuple(size), world=np.einsum("bij,bkj->bki", rot_app, world),
+                                 detector_3d=True)
+    want_y = camera_to_cube(np.einsum("bij,bkj->bki", rot_app, joints), scale)
+    np.testing.assert_allclose(xr, want_x, atol=1e-5)
+    np.testing.assert_allclose(yr, want_y, atol=1e-5)
+    assert np.all(xr[0, 3, :5] == 0) and xr[0, 3, 8] == 1.0      # 2D still not seen, 3D given
+    same_x, same_y = roll_pairs(x, y, rng, 40.0, 0.0)             # share 0: unchanged
+    np.testing.assert_array_equal(same_x, x)
+    np.testing.assert_array_equal(same_y, y)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        roll_pairs(x, y, rng, 40.0, 1.5)

@@ -38,3 +38,11 @@ def test_limb_ranges_and_the_option_is_checked():
     assert "shoulder_width" not in r and "hip_width" not in r
     with pytest.raises(SystemExit):
         train_rendered.main(["--data", "nowhere", "--vary-limbs", "0.7", "--out", "x.pt"])
+
+
+@pytest.mark.parametrize("flag, value", [("--roll", "200"), ("--roll-share", "1.5")])
+def test_the_roll_options_are_checked(flag, value, capsys):
+    with pytest.raises(SystemExit):
+        train_rendered.main(["--data", "nowhere", flag, value, "--out", "x.pt"])
+    assert f"{flag} {float(value)}: must be within 0..{180 if flag == '--roll' else 1}" \
+        in capsys.readouterr().err
