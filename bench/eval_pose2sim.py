@@ -45,7 +45,9 @@ from the reference's (degrees, each frame turned onto the reference over the tor
 points, ``metrics.bone_angle_errors``): the forearms and shins join points every
 convention places alike, so they compare the articulation free of where a skeleton puts
 its shoulders and hips, and free of its size; the torso's turn is the body's orientation
-error.
+error. ``--tilt calibrated`` gives the lifter each view's tilt from the calibration (cam01
+and cam04 are rolled by 13 and -26 degrees), as ``mocap process --tilt`` would; the
+default is the app's (none).
 """
 from __future__ import annotations
 
@@ -152,6 +154,13 @@ def in_camera_app(cam, world: np.ndarray) -> np.ndarray:
     return camera_to_app(np.einsum("ij,fkj->fki", cam.R, world) + cam.t)
 
 
+def view_tilt(cam) -> float:
+    """How far the world's vertical (the calibration's Z) leans in the view's picture,
+    degrees, clockwise positive (``Lifter.tilt_deg``)."""
+    up = cam.R @ np.array([0.0, 0.0, 1.0])        # camera axes: x right, y down
+    return float(np.degrees(np.arctan2(up[0], -up[1])))
+
+
 def segments(mask: np.ndarray) -> list[tuple[int, int]]:
     """Runs of True as (first, last) frame."""
     runs, start = [], None
@@ -206,23 +215,24 @@ def side_checked(data: dict, v: int, hands: bool = True) -> tuple[dict, np.ndarr
 
 def estimates(data: dict, v: int, lifter_path: Path | None = None,
               refiner_path: Path | None = None, lifter_only: bool = False,
-              hfov_deg: float = WEBCAM_HFOV_DEG) -> dict:
+              hfov_deg: float = WEBCAM_HFOV_DEG, tilt_deg: float = 0.0) -> dict:
     """Name -> (F, J, 3) pelvis-relative 3D from view v alone. The lifter gets what the
     detector gave: 2D, visibility and its own 3D (lifters that take it use it).
     ``lifter_only``: only the lifter rows with the detector's 3D. ``hfov_deg``: the
-    camera's field of view the image fit assumes (the app's default unless told)."""
+    camera's field of view the image fit assumes (the app's default unless told);
+    ``tilt_deg``: the picture's tilt the lifter levels (``Lifter.tilt_deg``; 0 unless told)."""
     from mocap_app.lift.inference import Lifter
     from mocap_app.pipeline.refine import RefineOptions, load_refiner, refine_sequence
     kp, vis = data["kp"][v], data["vis"][v]
     valid = np.isfinite(kp).all(axis=(-1, -2))
     size = tuple(int(s) for s in data["sizes"][v])
-    lifter = Lifter.load(lifter_path)
+    lifter = Lifter.load(lifter_path, tilt_deg=tilt_deg)
     lifted = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size,
                          world=data["world"][v])
     per_frame = np.where((valid & lifted.valid)[:, None, None], lifted.joints_3d, np.nan)
     alone = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size)
     no_3d = np.where((valid & alone.valid)[:, None, None], alone.joints_3d, np.nan)
-    unfused = Lifter.load(lifter_path, fusion=False).lift(
+    unfused = Lifter.load(lifter_path, fusion=False, tilt_deg=tilt_deg).lift(
         np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0), size,
         world=data["world"][v]).joints_3d
     fps = float(data["fps"][v]) or 60.0
@@ -255,7 +265,8 @@ def estimates(data: dict, v: int, lifter_path: Path | None = None,
             "lifter + refiner + skeleton fitting": fitted}
 
 
-def live_estimate(data: dict, v: int, lifter_path: Path | None = None) -> np.ndarray:
+def live_estimate(data: dict, v: int, lifter_path: Path | None = None,
+                  tilt_deg: float = 0.0) -> np.ndarray:
     """(F, J, 3) what a live session shows from view v: frame by frame, the causal side
     track (``SideTracker``: the detector's exchanged labels put back, those frames lifted
     without its 3D), the lifter in one pass, the causal refiner with the running bone fit
@@ -266,7 +277,7 @@ def live_estimate(data: dict, v: int, lifter_path: Path | None = None) -> np.nda
     kp, vis, world = data["kp"][v], data["vis"][v], data["world"][v]
     size = tuple(int(s) for s in data["sizes"][v])
     fps = float(data["fps"][v]) or 60.0
-    lifter = Lifter.load(lifter_path, flip_average=False)
+    lifter = Lifter.load(lifter_path, flip_average=False, tilt_deg=tilt_deg)
     tracker, refiner = SideTracker(), LiveRefiner()
     out = np.full(kp.shape[:1] + (NUM_JOINTS, 3), np.nan)
     for f in range(len(kp)):
@@ -349,6 +360,10 @@ def main(argv=None) -> dict:
                     help="field of view (degrees, 1..179) the image fit assumes, or "
                          "'calibrated' for each view's own (default: the app's, "
                          "%(default)s)")
+    ap.add_argument("--tilt", default="0",
+                    help="the picture's tilt (degrees, -90..90, clockwise) the lifter levels "
+                         "(mocap process --tilt), or 'calibrated' for each view's own from "
+                         "the calibration (world Z up); default: 0, as the app assumes")
     ap.add_argument("--side-check", action="store_true",
                     help="the lifter rows again after the side check, without and with "
                          "the hands (runs the hand tracker on every view once; kept in "
@@ -378,22 +393,35 @@ def main(argv=None) -> dict:
             np.savez(args.cache, **data)
     loo, allv = references(cams, data["kp"])
     V = data["kp"].shape[0]
+    if args.tilt == "calibrated":
+        tilts = [view_tilt(c) for c in cams]
+        print("each view's tilt from the calibration (degrees): "
+              + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, tilts)))
+    else:
+        try:
+            tilts = [float(args.tilt)] * len(cams)
+        except ValueError:
+            ap.error(f"--tilt must be a number of degrees (-90..90) or 'calibrated', "
+                     f"got {args.tilt!r}")
+        if not -90.0 <= tilts[0] <= 90.0:
+            ap.error(f"--tilt must be -90..90 degrees, got {args.tilt}")
     rows: dict = {}
     swaps: dict = {}
     per_joint: dict = {}
     bones: dict = {}
     checked_frames = {}
     for v in range(V):
-        rows_v = estimates(data, v, args.lifter, args.refiner, hfov_deg=hfovs[v])
+        rows_v = estimates(data, v, args.lifter, args.refiner, hfov_deg=hfovs[v],
+                           tilt_deg=tilts[v])
         if args.side_check:
             rows_v["live: side track, lifter one pass, causal refiner + bone fit"] = \
-                live_estimate(data, v, args.lifter)
+                live_estimate(data, v, args.lifter, tilts[v])
             for label, hands in (("side check", False), ("side check + hands", True)):
                 checked, frames = side_checked(data, v, hands)
                 checked_frames.setdefault(label, {})[cams[v].name] = segments(frames)
                 rows_v.update({f"{label}, {k}": x for k, x in
                                estimates(checked, v, args.lifter, args.refiner, True,
-                                         hfovs[v]).items()})
+                                         hfovs[v], tilts[v]).items()})
         for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             if args.bones:

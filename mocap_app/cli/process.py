@@ -35,6 +35,10 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="do not turn the limbs towards the directions the 2D keypoints give "
                         "them in the picture after the temporal refiner "
                         "(pipeline/image_fit.py; uses --hfov)")
+    p.add_argument("--tilt", type=float, default=0.0,
+                   help="how far the world's vertical leans in the picture, in degrees, "
+                        "clockwise positive, -90..90 (a camera rolled about its axis; the "
+                        "body is lifted from the picture levelled; default: %(default)s)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -67,6 +71,8 @@ def cmd_process(args) -> int:
         raise UserError(f"video file not found: {video}")
     if not 1.0 <= args.hfov <= 179.0:
         raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
+    if not -90.0 <= args.tilt <= 90.0:
+        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
     out = Path(args.output)
     _check_output_path(out)
     if args.json:
@@ -77,7 +83,8 @@ def cmd_process(args) -> int:
         raise UserError(str(exc), EXIT_USAGE) from None
     config = EstimatorConfig(detector=args.detector, lifter=args.lifter,
                              hands=bool(getattr(args, "hands", False)),
-                             side_check=not getattr(args, "no_side_check", False))
+                             side_check=not getattr(args, "no_side_check", False),
+                             tilt_deg=args.tilt)
     refine = _make_refine(args)
     cancel = threading.Event()
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet

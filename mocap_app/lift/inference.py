@@ -25,6 +25,7 @@ from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
 from .fusion import FusionTable, fuse_limbs, fusion_path, limb_doubt
+from .tilt import check_tilt, levelled
 from .normalize import (DETECTOR_FEATURES, IMAGE_FEATURES, cube_to_metres,
                         normalize_keypoints)
 
@@ -89,7 +90,7 @@ class LiftResult:
 class Lifter:
     def __init__(self, model, meta: dict, device: torch.device,
                  person_height: float = DEFAULT_HEIGHT, flip_average: bool = FLIP_AVERAGE,
-                 fusion: FusionTable | None = None):
+                 fusion: FusionTable | None = None, tilt_deg: float = 0.0):
         self.model = model.eval()
         self.meta = meta
         self.device = device
@@ -102,15 +103,23 @@ class Lifter:
         #: detector's bone directions as far as the two passes disagree on it
         #: (``fusion.py``); None: the lifter's pose as it is.
         self.fusion = fusion
+        #: How far the world's vertical leans in the picture, degrees, clockwise positive
+        #: (a camera rolled about its optical axis; ``check_tilt``): the picture is lifted
+        #: levelled and the answer turned back, because the lifter learned from level
+        #: cameras (models/LIFTER_CARD.md, "Camera roll").
+        self.tilt_deg = check_tilt(tilt_deg)
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | None = None,
              person_height: float = DEFAULT_HEIGHT, cpu_threads: int | None = 1,
-             flip_average: bool = FLIP_AVERAGE, fusion: bool = True) -> "Lifter":
+             flip_average: bool = FLIP_AVERAGE, fusion: bool = True,
+             tilt_deg: float = 0.0) -> "Lifter":
         """``cpu_threads``: torch's intra-op threads (process-wide). One by default: the
         detector runs beside it on a 2-core machine, and two torch threads there collapse
         under load. None leaves torch's setting alone. ``fusion``: read the checkpoint's
-        limb-fusion table (``fusion_path``) when there is one."""
+        limb-fusion table (``fusion_path``) when there is one. ``tilt_deg``: the picture's
+        tilt (``Lifter.tilt_deg``)."""
+        check_tilt(tilt_deg)
         dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if cpu_threads is not None and dev.type == "cpu":
             torch.set_num_threads(cpu_threads)
@@ -122,7 +131,7 @@ class Lifter:
         table = None
         if fusion and fusion_path(path).exists():
             table = FusionTable.load(fusion_path(path))
-        return cls(model, meta, dev, person_height, flip_average, table)
+        return cls(model, meta, dev, person_height, flip_average, table, tilt_deg)
 
     @property
     def in_features(self) -> int:
@@ -153,6 +162,8 @@ class Lifter:
         vis = np.asarray(visibility, dtype=np.float64)
         if kp.ndim == 2:
             kp, vis = kp[None], vis[None]
+        if self.tilt_deg:
+            kp, world, back = levelled(kp, world, image_size, self.tilt_deg)
         if kp.shape[1:] != (NUM_JOINTS, 2) or vis.shape != kp.shape[:2]:
             raise ValueError(f"expected (T, {NUM_JOINTS}, 2) keypoints and (T, {NUM_JOINTS}) "
                              f"visibility, got {kp.shape} and {vis.shape}")
@@ -189,6 +200,9 @@ class Lifter:
             # the two passes' disagreement per limb, pelvis-relative, in body-scale units
             doubt = limb_doubt(*(cube_to_metres(c, 1.0) for c in passes), 1.0)
             joints = fuse_limbs(joints, world, {k: self.fusion(d) for k, d in doubt.items()})
+        if self.tilt_deg:       # the answer turned back into the camera's own axes
+            joints = joints @ back.T
+            coords = (coords @ back.T).astype(coords.dtype)
         joints[~valid] = np.nan
         return LiftResult(joints, maps, coords, valid)
 

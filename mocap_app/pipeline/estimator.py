@@ -33,11 +33,16 @@ class EstimatorConfig:
     hand_thread: bool | None = None  # hands on their own thread (pipeline/hand_worker.py:
                                      # the second core, hands one frame old); None: live
                                      # where there are two cores, offline never
+    tilt_deg: float = 0.0           # how far the world's vertical leans in the picture
+                                    # (a rolled camera), degrees clockwise: the lifter
+                                    # lifts the picture levelled (lift.inference.Lifter)
 
     def __post_init__(self):
         if self.hand_rate not in HAND_RATES:
             raise ValueError(f"unknown hand_rate {self.hand_rate!r}; choose one of "
                              f"{', '.join(HAND_RATES)}")
+        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
+        check_tilt(self.tilt_deg)
 
 
 HAND_RATES = ("every", "alternate", "auto")
@@ -117,6 +122,8 @@ class PoseEstimator:
         self.detector = detector if detector is not None else make_detector(config.detector)
         self.lifter = (lifter if lifter is not None
                        else load_lifter(config.lifter, config.flip_average))
+        if self.lifter is not None and config.tilt_deg:
+            self.lifter.tilt_deg = config.tilt_deg
         self.hands = make_hand_tracker() if config.hands else None
         self.worker = None          # the hands' own thread (config.hand_thread)
         if self.hands is not None and config.hand_thread:

@@ -102,3 +102,10 @@ def test_a_field_of_view_out_of_range_is_refused_before_any_work(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == ["mocap: error: --hfov must be 1..179 degrees, got 200.0"]
     assert not (tmp_path / "o.bvh").exists()
+
+
+def test_a_camera_tilt_out_of_range_is_refused_before_any_work(tmp_path):
+    proc = run_cli("process", sample_clip(), "-o", tmp_path / "o.bvh", "--tilt", "120")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["mocap: error: --tilt must be -90..90 degrees, got 120.0"]
+    assert not (tmp_path / "o.bvh").exists()
