@@ -31,17 +31,22 @@ class BatchSettings:
     hfov: float = 70.0              # camera horizontal field of view, degrees
     export: ExportOptions = ExportOptions()
     hands: bool = False             # track both hands: finger bones, and the side check
+    tilt: float = 0.0               # the picture's tilt (a rolled camera), degrees clockwise
 
     def __post_init__(self):
         if self.foot_lock not in ("auto", "always", "never"):
             raise ValueError(f"foot_lock must be auto, always or never, got {self.foot_lock!r}")
         if not 1.0 <= self.hfov <= 179.0:
             raise ValueError(f"hfov must be 1..179 degrees, got {self.hfov}")
+        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
+        check_tilt(self.tilt)
 
     def as_dict(self) -> dict:
         d = asdict(self)
         if not self.hands:      # batches from before hands keep their fingerprint
             d.pop("hands")
+        if not self.tilt:       # and those from before the tilt setting
+            d.pop("tilt")
         return d
 
     def model_files(self) -> dict[str, Path]:

@@ -60,7 +60,8 @@ def loaded_models(settings: BatchSettings):
         # one worker per core already: the hands stay on the worker's thread
         estimator = PoseEstimator(EstimatorConfig(detector=settings.detector,
                                                   lifter=settings.lifter,
-                                                  hands=settings.hands, hand_thread=False))
+                                                  hands=settings.hands, hand_thread=False,
+                                                  tilt_deg=settings.tilt))
         _LOADED[key] = (estimator, _make_refine(settings))
     return _LOADED[key]
 

@@ -51,6 +51,8 @@ def settings_from_args(args):
                         f"{args.lifter}", EXIT_USAGE)
     if not 1.0 <= args.hfov <= 179.0:
         raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
+    if not -90.0 <= args.tilt <= 90.0:
+        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
     if args.ray is not None:
         if args.workers is not None:
             raise UserError("--workers is for the local pool; with --ray the cluster runs "
@@ -63,7 +65,7 @@ def settings_from_args(args):
         return BatchSettings(detector=args.detector, lifter=args.lifter,
                              refine=not args.no_refine, foot_lock=args.foot_lock,
                              hfov=args.hfov, export=options_from_args(args),
-                             hands=bool(getattr(args, "hands", False)))
+                             hands=bool(getattr(args, "hands", False)), tilt=args.tilt)
     except ValueError as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
 

@@ -35,10 +35,6 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="do not turn the limbs towards the directions the 2D keypoints give "
                         "them in the picture after the temporal refiner "
                         "(pipeline/image_fit.py; uses --hfov)")
-    p.add_argument("--tilt", type=float, default=0.0,
-                   help="how far the world's vertical leans in the picture, in degrees, "
-                        "clockwise positive, -90..90 (a camera rolled about its axis; the "
-                        "body is lifted from the picture levelled; default: %(default)s)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -56,6 +52,10 @@ def add_processing_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hfov", type=float, default=70.0,
                    help="camera horizontal field of view in degrees, 1..179, for the root "
                         "trajectory (default: %(default)s, a typical webcam)")
+    p.add_argument("--tilt", type=float, default=0.0,
+                   help="how far the world's vertical leans in the picture, in degrees, "
+                        "clockwise positive, -90..90 (a camera rolled about its axis; the "
+                        "body is lifted from the picture levelled; default: %(default)s)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_export_arguments(p)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QProgressBar, QPushButton
+
+from ..lift.tilt import MAX_TILT_DEG, check_tilt
 
 
 class WindowActions:
@@ -41,6 +43,7 @@ class WindowActions:
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         self._build_hands_action(view_menu)
+        self._build_tilt_action(view_menu)
         self._rebuild_recent()
 
     # -- hands --------------------------------------------------------------------------
@@ -65,6 +68,38 @@ class WindowActions:
             self.hands_action.setChecked(bool(on))
         if not on and hasattr(self, "hands_label"):
             self.hands_label.setText("")
+
+    # -- camera tilt ----------------------------------------------------------------------
+    def _build_tilt_action(self, menu) -> None:
+        """View > Camera tilt: how far the world's vertical leans in the picture (a camera
+        rolled about its axis); the body is lifted from the picture levelled
+        (``lift/tilt.py``). Remembered; applies to the next import or camera start."""
+        self.tilt_action = act = QAction(self)
+        act.setToolTip("How far the vertical leans in the picture (a tilted camera), degrees "
+                       "clockwise; applies to the next import or camera start")
+        act.triggered.connect(self.ask_camera_tilt)
+        menu.addAction(act)
+        stored = self.settings.get("capture/tilt_deg", 0.0, float)
+        try:
+            stored = check_tilt(stored)
+        except (TypeError, ValueError):     # a hand-edited settings file: start level
+            stored = 0.0
+        self.set_camera_tilt(stored)
+
+    def ask_camera_tilt(self) -> None:
+        value, ok = QInputDialog.getDouble(
+            self, "Camera tilt", "How far the vertical leans in the picture\n(degrees, "
+            f"clockwise positive, -{MAX_TILT_DEG:g} to {MAX_TILT_DEG:g}):",
+            self.config.tilt_deg, -MAX_TILT_DEG, MAX_TILT_DEG, 1)
+        if ok:
+            self.set_camera_tilt(value)
+
+    def set_camera_tilt(self, degrees: float) -> None:
+        from dataclasses import replace  # noqa: PLC0415
+        degrees = check_tilt(degrees)
+        self.config = replace(self.config, tilt_deg=degrees)
+        self.settings.set("capture/tilt_deg", degrees)
+        self.tilt_action.setText(f"Camera &tilt: {degrees:g}°…")
 
     def _show_hands_cost(self, estimator) -> None:
         """"hands 2 x 6.1 ms" (both every frame) or "hands 1 x 6.1 ms, half rate", with

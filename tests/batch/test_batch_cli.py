@@ -103,6 +103,7 @@ def test_a_changed_setting_or_input_is_processed_again(tmp_path, capsys):
     (["--workers", "0"], "--workers must be 1..{top}"),
     (["--workers", "100000"], "--workers must be 1..{top}"),
     (["--hfov", "500"], "--hfov must be 1..179"),
+    (["--tilt", "-95"], "--tilt must be -90..90 degrees, got -95.0"),
     (["--fps", "-1"], "--fps must be positive"),
     (["--detector", "nope"], "unknown --detector 'nope'; choose one of blazepose, mediapipe"),
     (["--lifter", "/no/such.pt"], "--lifter must be auto, none or a checkpoint file"),
@@ -167,3 +168,17 @@ def test_a_change_of_processing_changes_the_fingerprint(monkeypatch):
     assert before == settings.fingerprint(settings.BatchSettings(), {"a": "sha256:1"})
     monkeypatch.setattr(settings, "PROCESSING", "an older revision")
     assert settings.fingerprint(settings.BatchSettings(), {"a": "sha256:1"}) != before
+
+
+def test_the_tilt_reaches_the_workers_lifter_and_is_part_of_the_fingerprint():
+    """``mocap batch --tilt``: the worker's lifter levels the picture by it; a batch
+    without a tilt keeps its old fingerprint, one with a tilt gets another."""
+    from mocap_app.batch.settings import BatchSettings, fingerprint
+    from mocap_app.batch.worker import loaded_models
+    plain = BatchSettings()
+    assert "tilt" not in plain.as_dict()
+    assert fingerprint(plain, {}) != fingerprint(BatchSettings(tilt=12.0), {})
+    with pytest.raises(ValueError, match="between -90 and 90"):
+        BatchSettings(tilt=91.0)
+    estimator, _ = loaded_models(BatchSettings(tilt=-7.5, refine=False))
+    assert estimator.lifter.tilt_deg == -7.5

@@ -42,3 +42,27 @@ def test_dropped_video_without_a_person_is_a_message_and_settings_persist(
     assert w2.settings.get("folders/videos") == str(empty_scene_video.parent.resolve())
     assert w2.settings.get("export/preset") == "unreal"
     w2.close()
+
+
+def test_camera_tilt_is_asked_checked_remembered_and_given_to_the_estimator(qtbot, window,
+                                                                            monkeypatch):
+    """View > Camera tilt: the dialog's value goes into the estimator's config (the lifter
+    levels the picture by it from the next import or camera start), a wrong one is refused
+    naming the range, a cancelled dialog changes nothing, and a new window remembers it."""
+    import pytest
+    from PySide6.QtWidgets import QInputDialog
+    from mocap_app.gui.main_window import MainWindow
+    assert window.config.tilt_deg == 0.0 and window.tilt_action.text() == "Camera &tilt: 0°…"
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (-14.5, True)))
+    window.tilt_action.trigger()
+    assert window.config.tilt_deg == -14.5
+    assert window.settings.get("capture/tilt_deg", 0.0, float) == -14.5
+    assert window.tilt_action.text() == "Camera &tilt: -14.5°…"
+    with pytest.raises(ValueError, match="between -90 and 90"):
+        window.set_camera_tilt(120.0)
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (30.0, False)))
+    window.tilt_action.trigger()
+    assert window.config.tilt_deg == -14.5
+    again = MainWindow(settings=window.settings, probe_cameras=False)
+    qtbot.addWidget(again)
+    assert again.config.tilt_deg == -14.5
