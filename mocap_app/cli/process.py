@@ -181,7 +181,7 @@ def _write_json(result, path: Path) -> None:
 def _save_take(result, folder: Path, config) -> None:
     from ..takes import save_offline_take
     save_offline_take(folder, result, {"detector": config.detector, "lifter": config.lifter,
-                                       **result.info})
+                                       "tilt_deg": config.tilt_deg, **result.info})
 
 
 def _progress_printer(stream, enabled: bool):

@@ -39,7 +39,7 @@ def export_take(folder: Path, path: Path, options, foot_locking: str | None = No
     ``export_sequence`` as the CLI does."""
     from ..takes import load_take
     _, export_sequence = export_module()
-    seq, _meta = load_take(folder)
+    seq, meta = load_take(folder)
     if foot_locking is not None:
         from ..pipeline.refine import RefineOptions, refine_sequence
         raw, _ = load_take(folder, which="raw")
@@ -48,8 +48,9 @@ def export_take(folder: Path, path: Path, options, foot_locking: str | None = No
             refiner, temporal = load_refiner(causal=False), True
         except Exception:
             refiner, temporal = None, False
-        seq = refine_sequence(raw, RefineOptions(temporal=temporal, foot_contact=foot_locking),
-                              refiner).refined
+        tilt = float((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
+        seq = refine_sequence(raw, RefineOptions(temporal=temporal, foot_contact=foot_locking,
+                                                 tilt_deg=tilt), refiner).refined
     if getattr(options, "fingers", False) and seq.hands_3d is not None \
             and seq.finger_angles is None:     # a live take: its finger stage, as the CLI
         from ..pipeline.fingers import add_finger_angles

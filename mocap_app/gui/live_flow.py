@@ -76,7 +76,8 @@ class LiveFlow:
             folder = unique_take_folder(self.takes_root, "take")
             self.takes_root.mkdir(parents=True, exist_ok=True)
             job.request_recording(folder, {"detector": self.config.detector,
-                                           "lifter": self.config.lifter})
+                                           "lifter": self.config.lifter,
+                                           "tilt_deg": self.config.tilt_deg})
         elif not on and self.recording_folder is not None:
             job.request_recording(None)
         self.source_panel.set_recording(on)

@@ -124,6 +124,7 @@ class OfflineImportJob(Job):
                      f"(the detector had exchanged them)")
         save_offline_take(folder, result, parameters={
             **info, "detector": self.config.detector, "lifter": self.config.lifter,
+            "tilt_deg": self.config.tilt_deg,
             "lifter_loaded": lifter_loaded, "refinement": note})
         return ImportResult(folder, result.frames, result.frames_with_person,
                             result.seconds, shown,

@@ -46,6 +46,8 @@ class RefineOptions:
     fingers: bool = True                  # stage 5: finger angles, when the take has hands
     side_check: bool = True               # stage 0: the detector's left/right swaps put
                                           # right (side_check.py, side_track.py)
+    tilt_deg: float = 0.0                 # the picture's tilt the take was lifted with
+                                          # (lift/tilt.py): stage 0 lifts again with it
     finger: FingerOptions = field(default_factory=FingerOptions)
     image: ImageFitOptions = field(default_factory=ImageFitOptions)
 
@@ -75,7 +77,7 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
     stages = {"raw": seq}
     raw = seq
     if options.side_check and seq.keypoints_2d is not None:
-        seq = _side_check(seq)
+        seq = _side_check(seq, options.tilt_deg)
         if seq is not raw:
             stages["side_check"] = seq
     valid = np.asarray(seq.valid, bool) & np.isfinite(seq.joints_3d).all(axis=(1, 2))
@@ -138,7 +140,7 @@ def refine_sequence(seq: PoseSequence, options: RefineOptions = RefineOptions(),
     return RefinedResult(raw, current, stages, contacts, lengths, options, rotation)
 
 
-def _side_check(seq: PoseSequence) -> PoseSequence:
+def _side_check(seq: PoseSequence, tilt_deg: float = 0.0) -> PoseSequence:
     """Stage 0: where the detector exchanged the body's sides (``side_check.find_swaps``),
     put them right and lift those frames again with the shipped lifter (loaded only
     then). A take whose 3D is the
@@ -156,6 +158,8 @@ def _side_check(seq: PoseSequence) -> PoseSequence:
     if not own_3d:
         from .estimator import load_lifter  # noqa: PLC0415  (torch only when needed)
         lifter = load_lifter("auto")
+        if lifter is not None:
+            lifter.tilt_deg = tilt_deg
     fixed, _ = fix_swaps(seq, lifter, frames=frames)
     return fixed
 

@@ -55,6 +55,7 @@ def test_forward_kinematics_of_the_file_equals_the_pipeline_joints(processed):
     out, _ = processed
     seq, meta = load_take(out / "take")
     assert meta["frame_count"] == 230
+    assert meta["parameters"]["tilt_deg"] == 0.0        # the camera tilt it was lifted with
     expected, names = rig_joint_positions(seq, ExportOptions())
     motion = read_bvh(out / "walk.bvh")
     assert tuple(motion.names) == tuple(names)

@@ -237,3 +237,26 @@ def test_live_estimator_puts_cam02_right_as_it_goes(shared_data):
         lifted.estimate(f, i, i / 60)
     lifted.close()
     assert np.isfinite(lifter.worlds[40]).all() and np.isnan(lifter.worlds[45]).all()
+
+
+def test_the_side_check_lifts_again_with_the_takes_tilt(monkeypatch):
+    """A take lifted from a tilted camera (``RefineOptions.tilt_deg``, from its take.json)
+    has its swapped frames lifted again levelled by the same tilt."""
+    import mocap_app.pipeline.estimator as estimator
+    from mocap_app.pipeline.refine import RefineOptions, refine_sequence
+    loaded = []
+    real = estimator.load_lifter
+
+    def spy(kind, *args, **kwargs):
+        loaded.append(real(kind, *args, **kwargs))
+        return loaded[-1]
+    monkeypatch.setattr(estimator, "load_lifter", spy)
+    seq = _seq(60)
+    off = RefineOptions(temporal=False, image_fit=False, skeleton_fitting=False,
+                        root_trajectory=False, foot_contact="never", fingers=False,
+                        tilt_deg=15.0)
+    tilted = refine_sequence(seq, off).stages["side_check"]
+    assert loaded and loaded[-1].tilt_deg == 15.0
+    level = refine_sequence(seq, replace(off, tilt_deg=0.0)).stages["side_check"]
+    assert loaded[-1].tilt_deg == 0.0
+    assert np.abs(tilted.joints_3d[10:30] - level.joints_3d[10:30]).max() > 1e-3
