@@ -16,6 +16,10 @@ Rows:
   field of view: it is not told the renders' cameras); the side check row is given
   without it too.
 
+``--tilt`` gives the lifters each sequence's camera tilt (the world's vertical in the
+picture; the renders' cameras are rolled by up to 5 degrees), as ``mocap process --tilt``
+would be given it.
+
 Each row is scored on the same frames: those where the detector found the subject (its box
 overlaps the subject's visible pixels, IoU > 0.3).
 
@@ -103,11 +107,13 @@ def swapped(kp: np.ndarray, truth_px: np.ndarray) -> np.ndarray:
 
 
 def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
-            reference: tuple | None = None) -> dict[str, np.ndarray]:
+            reference: tuple | None = None, tilt: bool = False) -> dict[str, np.ndarray]:
     """name -> (N, 25, 3) metres in camera axes, pelvis-relative, for the used frames.
     ``lifter_path``/``refiner_path``: the lifter and bidirectional refiner to score
     (default: the shipped ones); ``reference``: (lifter path, refiner path) of another
-    pair scored beside them (e.g. the previously shipped models), rows prefixed "reference"."""
+    pair scored beside them (e.g. the previously shipped models), rows prefixed "reference".
+    ``tilt``: the shipped set's lifters are given each sequence's camera tilt
+    (``render_tilt``), as ``mocap process --tilt`` would be."""
     out = {}
     world_all = blazepose_to_app(data["world_landmarks"].astype(np.float64))
     world_all = world_all - world_all[:, :1]
@@ -119,12 +125,20 @@ def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
     if reference:
         sets.append(("reference ", reference[0], reference[1], False))
     for prefix, lp, rp, both in sets:
-        out.update(_lifted_rows(data, use, kp, vis, world_app, prefix, lp, rp, both))
+        out.update(_lifted_rows(data, use, kp, vis, world_app, prefix, lp, rp, both,
+                                tilt and both))
     return out
 
 
+def render_tilt(R: np.ndarray) -> float:
+    """How far the render world's vertical (Y) leans in the camera's picture, degrees
+    clockwise (``Lifter.tilt_deg``); ``R`` world -> camera (x right, y down)."""
+    up = np.asarray(R, dtype=np.float64) @ np.array([0.0, 1.0, 0.0])
+    return float(np.degrees(np.arctan2(up[0], -up[1])))
+
+
 def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_path,
-                 one_pass: bool) -> dict[str, np.ndarray]:
+                 one_pass: bool, tilt: bool = False) -> dict[str, np.ndarray]:
     from mocap_app.lift.inference import Lifter
     from mocap_app.lift.refiner import TemporalRefiner
     lifters = {f"{prefix}lifter, flip-averaged": Lifter.load(lifter_path, flip_average=True)}
@@ -146,6 +160,8 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
         if len(idx) == 0:
             continue
         size = tuple(int(v) for v in data["image_size"][idx[0]])
+        for lifter in lifters.values():
+            lifter.tilt_deg = render_tilt(data["R"][idx[0]]) if tilt else 0.0
         for name, lifter in lifters.items():
             res = lifter.lift(kp[idx], vis[idx], size, world=world_app[idx])
             lifted[name][idx] = np.where(res.valid[:, None, None], res.joints_3d, np.nan)
@@ -229,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="write every figure to this JSON file")
     p.add_argument("--lifter", help="lifter checkpoint to score (default: the shipped one)")
     p.add_argument("--refiner", help="bidirectional refiner checkpoint (default: shipped)")
+    p.add_argument("--tilt", action="store_true",
+                   help="give the lifter each sequence's camera tilt (the renders' cameras "
+                        "are rolled up to 5 degrees), as mocap process --tilt would")
     p.add_argument("--reference", nargs=2, metavar=("LIFTER", "REFINER"),
                    help="also score this lifter and refiner (rows prefixed 'reference')")
     args = p.parse_args(argv)
@@ -246,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     gt = gt - gt[:, :1]
     used = {k: data[k][use] for k in BINS}
     rows = {name: score(pred, gt, used) for name, pred in
-            sources(data, use, args.lifter, args.refiner, args.reference).items()}
+            sources(data, use, args.lifter, args.refiner, args.reference,
+                    args.tilt).items()}
     sw = swapped(kp[use], data["joints_px"][use].astype(np.float64))
     report = {"frames": n, "items": len(np.unique(data["sequence"])),
               "detection_rate": float(data["found"].mean()),

@@ -65,8 +65,16 @@ def test_the_benchmark_runs_on_a_tiny_test_shard(tmp_path, shared_data, capsys):
     assert set(rows) == {"BlazePose world landmarks", "lifter, one pass (live)",
                          "lifter, flip-averaged", "lifter, flip-averaged, no limb fusion",
                          "lifter, flip-averaged + bidirectional refiner",
+                         "side check, lifter, flip-averaged + bidirectional refiner, "
+                         "no image fit",
                          "side check, lifter, flip-averaged + bidirectional refiner"}
     for r in rows.values():
         assert 0 < r["frames"] <= entry["on_subject"]
         assert 10 < r["pa_mpjpe"] < 400 and r["pa_mpjpe"] <= r["mpjpe"] + 1e-6
     assert "| BlazePose world landmarks |" in capsys.readouterr().out
+    # --tilt: the lifters get each sequence's camera tilt; the detector's rows stay
+    tilted = tmp_path / "tilted.json"
+    assert ev.main(["--data", str(tmp_path), "--json", str(tilted), "--tilt"]) == 0
+    rows_t = json.loads(tilted.read_text())["rows"]
+    assert rows_t["BlazePose world landmarks"] == rows["BlazePose world landmarks"]
+    assert rows_t["lifter, flip-averaged"]["pa_mpjpe"] != rows["lifter, flip-averaged"]["pa_mpjpe"]
