@@ -48,9 +48,9 @@ def export_take(folder: Path, path: Path, options, foot_locking: str | None = No
             refiner, temporal = load_refiner(causal=False), True
         except Exception:
             refiner, temporal = None, False
-        tilt = float((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
+        from .offline_jobs import take_tilt
         seq = refine_sequence(raw, RefineOptions(temporal=temporal, foot_contact=foot_locking,
-                                                 tilt_deg=tilt), refiner).refined
+                                                 tilt_deg=take_tilt(meta)), refiner).refined
     if getattr(options, "fingers", False) and seq.hands_3d is not None \
             and seq.finger_angles is None:     # a live take: its finger stage, as the CLI
         from ..pipeline.fingers import add_finger_angles

@@ -21,10 +21,12 @@ class HeatmapJob(Job):
         self.answers = answers
         self.wakeup = threading.Event()
 
-    def request(self, index: int, keypoints, visibility, image_size, world=None) -> None:
+    def request(self, index: int, keypoints, visibility, image_size, world=None,
+                tilt_deg: float = 0.0) -> None:
         """``world``: the detector's own 3D of that frame (``FramePose.detector_3d``), which
-        lifters that take it use; None lifts from the 2D alone."""
-        self.requests.put((index, keypoints, visibility, image_size, world))
+        lifters that take it use; None lifts from the 2D alone. ``tilt_deg``: the camera
+        tilt the take was lifted with (its heatmaps are those of the levelled picture)."""
+        self.requests.put((index, keypoints, visibility, image_size, world, tilt_deg))
         self.wakeup.set()
 
     def work(self):
@@ -46,7 +48,8 @@ class HeatmapJob(Job):
             req = self.requests.take()
             if req is None:
                 continue
-            index, kp, vis, size, world = req
+            index, kp, vis, size, world, tilt = req
+            lifter.tilt_deg = tilt
             if kp is None or not np.isfinite(kp).all():
                 self.answers.put((index, None, None))
                 continue

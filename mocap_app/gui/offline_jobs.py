@@ -52,7 +52,8 @@ class _PreviewEstimator:
         return getattr(self._estimator, name)
 
 
-def make_refine(bidirectional: bool = True) -> tuple[Callable | None, str]:
+def make_refine(bidirectional: bool = True,
+                tilt_deg: float = 0.0) -> tuple[Callable | None, str]:
     """The refinement stages as a PoseSequence -> PoseSequence callable, and a note of
     what runs. Falls back to the stages without the temporal network when its weights
     are not shipped yet; None when pipeline.refine does not exist."""
@@ -60,14 +61,14 @@ def make_refine(bidirectional: bool = True) -> tuple[Callable | None, str]:
         from ..pipeline.refine import RefineOptions, refine_sequence
     except ImportError:
         return None, "no refinement (pipeline.refine not available)"
-    options = RefineOptions(bidirectional=bidirectional)
+    options = RefineOptions(bidirectional=bidirectional, tilt_deg=tilt_deg)
     try:
         from ..pipeline.refine import load_refiner
         refiner = load_refiner(causal=not bidirectional)
         note = "temporal refiner (bidirectional)" if bidirectional else "temporal refiner"
     except Exception as exc:  # missing weights or torch: keep the other stages
         refiner = None
-        options = RefineOptions(temporal=False, bidirectional=bidirectional)
+        options = RefineOptions(temporal=False, bidirectional=bidirectional, tilt_deg=tilt_deg)
         note = f"refinement without temporal network ({type(exc).__name__})"
 
     def run(seq):
@@ -143,11 +144,11 @@ class ReprocessJob(Job):
     def work(self) -> str:
         from ..takes import load_take
         from ..takes.manage import store_refined
-        refine, note = make_refine(True)
+        raw, meta = load_take(self.folder, which="raw")
+        refine, note = make_refine(True, take_tilt(meta))
         if refine is None:
             raise RuntimeError("re-processing needs pipeline.refine, which is not installed "
                                "in this build")
-        raw, _meta = load_take(self.folder, which="raw")
         if self.stop_event.is_set():
             raise JobCancelled()
         refined = refine(raw)
@@ -155,4 +156,13 @@ class ReprocessJob(Job):
         return note
 
 
-__all__ = ["ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine"]
+def take_tilt(meta: dict) -> float:
+    """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
+    before the setting)."""
+    try:
+        return float((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+__all__ = ["ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine", "take_tilt"]

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from .heatmap_job import HeatmapJob
-from .offline_jobs import ReprocessJob
+from .offline_jobs import ReprocessJob, take_tilt
 from .timeline import VideoFrameReader
 from .worker import JobRunner
 
@@ -99,7 +99,7 @@ class TakeFlow:
             if world is not None and not np.isfinite(world).all():
                 world = None
             self.heatmap_runner.job.request(i, kp, raw.visibility[i], tuple(raw.image_size),
-                                            world)
+                                            world, take_tilt(meta))
 
     def reprocess_take(self, folder) -> None:
         if self._busy("re-process a take"):

@@ -189,3 +189,41 @@ def test_heatmap_panel_marks_the_decoded_point(qtbot, joint):
         else:
             np.testing.assert_allclose(panel.shown[plane], maps[plane][joint])
             np.testing.assert_allclose(panel.decoded[plane], centres[p, joint], atol=0.05)
+
+
+def test_playback_heatmaps_and_reprocessing_use_the_takes_tilt(tmp_path):
+    """A take lifted from a tilted camera (take.json ``parameters.tilt_deg``) shows the
+    heatmaps of its levelled picture, as the lifter made them; takes from before the
+    setting read 0."""
+    import threading
+    import time
+    from mocap_app.gui.heatmap_job import HeatmapJob
+    from mocap_app.gui.offline_jobs import take_tilt
+    from mocap_app.gui.worker import LatestBox
+    from mocap_app.pipeline.estimator import load_lifter
+    assert take_tilt({"parameters": {"tilt_deg": -8.5}}) == -8.5
+    assert take_tilt({"parameters": {}}) == 0.0 and take_tilt({}) == 0.0
+    assert take_tilt({"parameters": {"tilt_deg": "bad"}}) == 0.0
+    rng = np.random.default_rng(1)
+    kp = np.array([640.0, 360.0]) + rng.normal(0, 120, (25, 2))
+    vis = np.ones(25)
+    requests, answers = LatestBox(), LatestBox()
+    job = HeatmapJob(requests, answers)
+    thread = threading.Thread(target=job.work)
+    thread.start()
+    try:
+        job.request(3, kp, vis, (1280, 720), None, 20.0)
+        deadline = time.time() + 60
+        got = None
+        while got is None and time.time() < deadline:
+            got = answers.take()
+            time.sleep(0.05)
+    finally:
+        job.stop_event.set()
+        thread.join(30)
+    assert got is not None and got[0] == 3
+    lifter = load_lifter("auto")
+    lifter.tilt_deg = 20.0
+    want = lifter.lift(kp[None], vis[None], (1280, 720))
+    np.testing.assert_allclose(got[2], want.joints_3d[0], atol=1e-5)
+    np.testing.assert_allclose(got[1]["xy"], want.heatmaps["xy"][0], rtol=1e-4, atol=1e-7)
