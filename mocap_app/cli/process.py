@@ -133,8 +133,8 @@ def cmd_process(args) -> int:
 
 def _make_refine(args):
     """The refinement stages (temporal refiner, image fit, skeleton fitting, root
-    trajectory, foot contact), unless switched off. A missing refiner model skips that stage with a
-    warning rather than failing the whole job."""
+    trajectory, foot contact), unless switched off. A missing refiner model skips that
+    stage with a warning rather than failing the whole job."""
     if getattr(args, "no_refine", False):
         return None
     from ..pipeline.refine import RefineOptions, load_refiner, refine_sequence

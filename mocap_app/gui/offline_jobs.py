@@ -159,9 +159,10 @@ class ReprocessJob(Job):
 def take_tilt(meta: dict) -> float:
     """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
     before the setting)."""
+    from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
     try:
-        return float((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
-    except (TypeError, ValueError):
+        return check_tilt((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
+    except (TypeError, ValueError):     # a hand-edited take.json: lift it level
         return 0.0
 
 

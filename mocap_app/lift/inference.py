@@ -25,9 +25,9 @@ from mocap_app.core.skeleton import MIRROR_PERMUTATION, NUM_JOINTS
 
 from .checkpoint import load_checkpoint
 from .fusion import FusionTable, fuse_limbs, fusion_path, limb_doubt
-from .tilt import check_tilt, levelled
 from .normalize import (DETECTOR_FEATURES, IMAGE_FEATURES, cube_to_metres,
                         normalize_keypoints)
+from .tilt import check_tilt, levelled
 
 DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
@@ -107,7 +107,15 @@ class Lifter:
         #: (a camera rolled about its optical axis; ``check_tilt``): the picture is lifted
         #: levelled and the answer turned back, because the lifter learned from level
         #: cameras (models/LIFTER_CARD.md, "Camera roll").
-        self.tilt_deg = check_tilt(tilt_deg)
+        self.tilt_deg = tilt_deg
+
+    @property
+    def tilt_deg(self) -> float:
+        return self._tilt_deg
+
+    @tilt_deg.setter
+    def tilt_deg(self, value: float) -> None:
+        self._tilt_deg = check_tilt(value)
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str | None = None,

@@ -51,6 +51,10 @@ class RefineOptions:
     finger: FingerOptions = field(default_factory=FingerOptions)
     image: ImageFitOptions = field(default_factory=ImageFitOptions)
 
+    def __post_init__(self):
+        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
+        check_tilt(self.tilt_deg)
+
 
 @dataclass(frozen=True)
 class RefinedResult:

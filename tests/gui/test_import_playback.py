@@ -204,6 +204,7 @@ def test_playback_heatmaps_and_reprocessing_use_the_takes_tilt(tmp_path):
     assert take_tilt({"parameters": {"tilt_deg": -8.5}}) == -8.5
     assert take_tilt({"parameters": {}}) == 0.0 and take_tilt({}) == 0.0
     assert take_tilt({"parameters": {"tilt_deg": "bad"}}) == 0.0
+    assert take_tilt({"parameters": {"tilt_deg": 400}}) == 0.0
     rng = np.random.default_rng(1)
     kp = np.array([640.0, 360.0]) + rng.normal(0, 120, (25, 2))
     vis = np.ones(25)

@@ -262,6 +262,8 @@ def test_a_tilted_picture_is_lifted_levelled_and_turned_back(lifter, held_out):
     assert pa_mpjpe(got, truth_t) < pa_mpjpe(naive, truth_t)
     with pytest.raises(ValueError, match="between -90 and 90"):
         Lifter(lifter.model, lifter.meta, lifter.device, tilt_deg=100.0)
+    with pytest.raises(ValueError, match="between -90 and 90"):
+        tilted.tilt_deg = float("inf")
 
 
 def test_the_estimator_hands_its_tilt_to_the_lifter_and_refuses_a_wrong_one():
