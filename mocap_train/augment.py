@@ -146,8 +146,8 @@ def roll_pairs(inputs: np.ndarray, target: np.ndarray, rng: np.random.Generator,
     few = frame.sum(-1, keepdims=True) < 2
     frame = np.where(few, seen, frame)
     with np.errstate(all="ignore"):
-        lo = np.stack([np.where(frame, bx, np.inf).min(-1), np.where(frame, by, np.inf).min(-1)], -1)
-        hi = np.stack([np.where(frame, bx, -np.inf).max(-1), np.where(frame, by, -np.inf).max(-1)], -1)
+        lo = np.stack([np.where(frame, u, np.inf).min(-1) for u in (bx, by)], -1)
+        hi = np.stack([np.where(frame, u, -np.inf).max(-1) for u in (bx, by)], -1)
     ok = np.isfinite(lo).all(-1) & np.isfinite(hi).all(-1)
     centre = np.where(ok[:, None], 0.5 * (lo + hi), 0.0)
     half = np.where(ok, np.maximum(0.5 * (hi - lo).max(-1), 1e-6), 1.0)[:, None]

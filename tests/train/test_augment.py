@@ -125,8 +125,8 @@ def test_a_rolled_pair_is_what_a_rolled_camera_gives():
     rot_app[:, 0, 0] = rot_app[:, 1, 1] = np.cos(a)
     rot_app[:, 0, 1], rot_app[:, 1, 0] = np.sin(a), -np.sin(a)
     rot_app[:, 2, 2] = 1.0
-    want_x = normalize_keypoints(kp_r, vis, tuple(size), world=np.einsum("bij,bkj->bki", rot_app, world),
-                                 detector_3d=True)
+    world_r = np.einsum("bij,bkj->bki", rot_app, world)
+    want_x = normalize_keypoints(kp_r, vis, tuple(size), world=world_r, detector_3d=True)
     want_y = camera_to_cube(np.einsum("bij,bkj->bki", rot_app, joints), scale)
     np.testing.assert_allclose(xr, want_x, atol=1e-5)
     np.testing.assert_allclose(yr, want_y, atol=1e-5)
