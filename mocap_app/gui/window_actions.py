@@ -100,6 +100,8 @@ class WindowActions:
         self.config = replace(self.config, tilt_deg=degrees)
         self.settings.set("capture/tilt_deg", degrees)
         self.tilt_action.setText(f"Camera &tilt: {degrees:g}°…")
+        if hasattr(self, "tilt_label"):     # the status bar is built after the menus
+            self.tilt_label.setText(f"tilt {degrees:g}°" if degrees else "")
 
     def _show_hands_cost(self, estimator) -> None:
         """"hands 2 x 6.1 ms" (both every frame) or "hands 1 x 6.1 ms, half rate", with
@@ -122,6 +124,8 @@ class WindowActions:
         self.dropped_label = QLabel("dropped 0")
         self.device_label = QLabel("device CPU")
         self.hands_label = QLabel("")       # the hands' cost while they are tracked
+        self.tilt_label = QLabel(f"tilt {self.config.tilt_deg:g}°" if self.config.tilt_deg
+                                 else "")   # the camera tilt, while one is set
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.eta_label = QLabel("")
@@ -136,7 +140,7 @@ class WindowActions:
                           (self.latency_label, "latency 0000 ms"),
                           (self.dropped_label, "dropped 000000"),
                           (self.device_label, "device CUDA"),
-                          (self.hands_label, None)):
+                          (self.hands_label, None), (self.tilt_label, None)):
             if widest:   # fixed widths: numbers changing 30 times a second do not jiggle
                 w.setMinimumWidth(fm.horizontalAdvance(widest) + 8)
             sb.addPermanentWidget(w)

@@ -53,11 +53,13 @@ def test_camera_tilt_is_asked_checked_remembered_and_given_to_the_estimator(qtbo
     from PySide6.QtWidgets import QInputDialog
     from mocap_app.gui.main_window import MainWindow
     assert window.config.tilt_deg == 0.0 and window.tilt_action.text() == "Camera &tilt: 0°…"
+    assert window.tilt_label.text() == ""
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (-14.5, True)))
     window.tilt_action.trigger()
     assert window.config.tilt_deg == -14.5
     assert window.settings.get("capture/tilt_deg", 0.0, float) == -14.5
     assert window.tilt_action.text() == "Camera &tilt: -14.5°…"
+    assert window.tilt_label.text() == "tilt -14.5°"        # shown while a tilt is set
     with pytest.raises(ValueError, match="between -90 and 90"):
         window.set_camera_tilt(120.0)
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (30.0, False)))
@@ -66,3 +68,6 @@ def test_camera_tilt_is_asked_checked_remembered_and_given_to_the_estimator(qtbo
     again = MainWindow(settings=window.settings, probe_cameras=False)
     qtbot.addWidget(again)
     assert again.config.tilt_deg == -14.5
+    assert again.tilt_label.text() == "tilt -14.5°"
+    again.set_camera_tilt(0.0)
+    assert again.tilt_label.text() == "" and again.config.tilt_deg == 0.0
