@@ -47,6 +47,10 @@ def add_stream_commands(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--lifter", default="auto",
                    help="'auto' (shipped lifter if present), 'none' or a path")
     p.add_argument("--no-refine", action="store_true", help="no causal refiner")
+    p.add_argument("--tilt", type=float, default=0.0,
+                   help="how far the world's vertical leans in the camera's picture, degrees "
+                        "clockwise, -90..90 (a rolled camera: the body is lifted from the "
+                        "picture levelled; default: %(default)s)")
     p.set_defaults(func=cmd_stream)
 
     a = sub.add_parser("blender-addon", parents=parents,
@@ -78,6 +82,8 @@ def stream_settings(args):
         raise UserError(str(exc), EXIT_USAGE) from None
     if args.seconds is not None and not args.seconds > 0:
         raise UserError(f"--seconds must be positive, got {args.seconds}", EXIT_USAGE)
+    if not -90.0 <= getattr(args, "tilt", 0.0) <= 90.0:
+        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
     return settings
 
 
@@ -139,7 +145,8 @@ def _stream_live(args, settings) -> int:
             print(f"mocap: warning: no causal refiner ({exc}); streaming per-frame poses",
                   file=sys.stderr)
     estimator = PoseEstimator(live_config(EstimatorConfig(detector=args.detector,
-                                                          lifter=args.lifter)))
+                                                          lifter=args.lifter,
+                                                          tilt_deg=args.tilt)))
     streamer = LiveStreamer(settings)
     session = LiveSession(source, estimator, on_result=streamer.send_result, refiner=refiner)
     stop = threading.Event()
