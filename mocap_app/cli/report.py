@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.errors import EXIT_INPUT, EXIT_SHORT_INPUT, UserError
+from ..core.errors import EXIT_INPUT, EXIT_SHORT_INPUT, EXIT_USAGE, UserError
 
 
 def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -21,6 +21,9 @@ def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                         "own 3D) or a checkpoint path")
     p.add_argument("--hfov", type=float, default=RefineOptions().hfov_deg,
                    help="camera horizontal field of view, degrees (default: %(default)s)")
+    p.add_argument("--tilt", type=float, default=0.0,
+                   help="for videos: how far the world's vertical leans in the picture, "
+                        "degrees clockwise, -90..90 (a rolled camera; default: %(default)s)")
     p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--no-plots", action="store_true", help="JSON only")
     p.add_argument("--hands", action="store_true",
@@ -35,9 +38,14 @@ def cmd_report(args) -> int:
     from ..pipeline.report import format_table, write_report  # noqa: PLC0415
     from ..takes import TakeError  # noqa: PLC0415
     path = Path(args.source)
+    if not 1.0 <= args.hfov <= 179.0:
+        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
+    if not -90.0 <= args.tilt <= 90.0:
+        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
     if not path.exists():
         raise UserError(f"not found: {path}", EXIT_INPUT)
-    options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock)
+    options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock,
+                            tilt_deg=args.tilt)
     try:
         report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots,
                               hands=args.hands)

@@ -92,7 +92,7 @@ def motion_report(seq: PoseSequence, options: RefineOptions = RefineOptions(),
         "frames": len(seq), "frames_with_person": int(valid.sum()), "fps": seq.fps,
         "image_size": list(seq.image_size),
         "options": {"hfov_deg": options.hfov_deg, "foot_contact": options.foot_contact,
-                    "image_fit": options.image_fit},
+                    "image_fit": options.image_fit, "tilt_deg": options.tilt_deg},
         "refiners": {k: (None if m is None else
                          {"window": m.window, "latency_frames": m.latency})
                      for k, m in refiners.items()},
@@ -184,16 +184,16 @@ def _plot(report: dict, results: dict, seq: PoseSequence, out_dir: Path, title: 
     return paths
 
 
-def load_input(path: Path, lifter: str = "auto", hands: bool = False
-               ) -> tuple[PoseSequence, dict]:
+def load_input(path: Path, lifter: str = "auto", hands: bool = False,
+               tilt_deg: float = 0.0) -> tuple[PoseSequence, dict]:
     """A take folder / poses.npz (its raw poses) or a video (offline pipeline; ``hands``:
-    track the hands too)."""
+    track the hands too; ``tilt_deg``: the camera's tilt, ``lift/tilt.py``)."""
     if path.is_dir() or path.suffix == ".npz":
         from ..takes import load_take  # noqa: PLC0415
         seq, meta = load_take(path, which="raw")
         return seq, {"kind": "take", "name": meta.get("name", path.stem)}
     from .report_inputs import per_frame_poses  # noqa: PLC0415
-    seq, lifted, short = per_frame_poses(path, lifter, hands=hands)
+    seq, lifted, short = per_frame_poses(path, lifter, hands=hands, tilt_deg=tilt_deg)
     source = {"kind": "video", "name": path.stem,
               "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
     if short is not None:   # reported on what decoded; the report says so
@@ -205,7 +205,7 @@ def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = No
                  options: RefineOptions = RefineOptions(), lifter: str = "auto",
                  plots: bool = True, hands: bool = False) -> dict:
     path = Path(path)
-    seq, source = load_input(path, lifter, hands)
+    seq, source = load_input(path, lifter, hands, options.tilt_deg)
     if not np.asarray(seq.valid).any():
         raise ValueError(f"no person in any frame of {path}")
     report, results = motion_report(seq, options)

@@ -30,13 +30,16 @@ def _lifter_key(lifter: str) -> str:
     return lifted_pose_stamp(path)
 
 
-def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False) -> Path:
+def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False,
+                tilt_deg: float = 0.0) -> Path:
     st = path.stat()
     key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
            "|short-input|side-track")   # entries from before the short-input record and
     # the side track (the detector's left/right flips put right, hands or not) are not reused
     if hands:
         key += "|hands-v3"      # v2: hands_3d is the mean of the model's two 3D answers; v3: side check
+    if tilt_deg:
+        key += f"|tilt{tilt_deg:g}"     # lifted from the levelled picture (lift/tilt.py)
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
     folder.mkdir(parents=True, exist_ok=True)
@@ -51,10 +54,11 @@ class VideoPoses(NamedTuple):
 
 def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
                     use_cache: bool = True, detector: str = "blazepose",
-                    hands: bool = False) -> VideoPoses:
-    """The video's per-frame poses (see ``VideoPoses``); ``hands``: with the hands."""
+                    hands: bool = False, tilt_deg: float = 0.0) -> VideoPoses:
+    """The video's per-frame poses (see ``VideoPoses``); ``hands``: with the hands;
+    ``tilt_deg``: the camera's tilt the lifter levels the picture by."""
     path = Path(path)
-    cached = _cache_file(path, lifter, detector, hands)
+    cached = _cache_file(path, lifter, detector, hands, tilt_deg)
     if use_cache and cached.exists():
         d = np.load(cached)
         seq = PoseSequence(d["timestamps"], d["joints_3d"], d["keypoints_2d"],
@@ -70,7 +74,7 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
     from .estimator import EstimatorConfig  # noqa: PLC0415
     from .offline import process_video  # noqa: PLC0415
     result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter,
-                                                 hands=hands))
+                                                 hands=hands, tilt_deg=tilt_deg))
     seq, lifted, short = result.raw, bool(result.info.get("lifter")), result.short_input
     s = short
     np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,

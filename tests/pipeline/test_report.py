@@ -20,8 +20,28 @@ def test_report_on_a_real_video(shared_data, tmp_path, capsys):
     assert best["lr_asymmetry_mm"] < 1e-9 and best["bone_length_std_mm"] < 1e-9
     assert best["jitter_mm"] < raw["jitter_mm"]
     assert "per-frame (raw)" in capsys.readouterr().out
+    assert rep["options"]["tilt_deg"] == 0.0 and rep["options"]["image_fit"] is True
 
 
 def test_report_on_a_missing_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.mp4")]) != 0
     assert "not found" in capsys.readouterr().err
+
+
+def test_report_options_out_of_range_are_refused_naming_the_range(tmp_path, capsys):
+    clip = tmp_path / "nope.mp4"
+    assert main(["report", str(clip), "--tilt", "95"]) == 2
+    assert "--tilt must be -90..90 degrees, got 95.0" in capsys.readouterr().err
+    assert main(["report", str(clip), "--hfov", "0"]) == 2
+    assert "--hfov must be 1..179 degrees, got 0.0" in capsys.readouterr().err
+
+
+def test_a_tilted_report_does_not_reuse_the_level_one(tmp_path):
+    """The per-frame poses of a video are cached by what they depend on: the camera tilt
+    the lifter levelled the picture by is part of the key."""
+    from mocap_app.pipeline.report_inputs import _cache_file
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    level = _cache_file(clip, "none", "blazepose")
+    assert _cache_file(clip, "none", "blazepose", tilt_deg=0.0) == level
+    assert _cache_file(clip, "none", "blazepose", tilt_deg=12.0) != level
