@@ -154,6 +154,27 @@ def in_camera_app(cam, world: np.ndarray) -> np.ndarray:
     return camera_to_app(np.einsum("ij,fkj->fki", cam.R, world) + cam.t)
 
 
+def view_hfov(cam) -> float:
+    """The view's horizontal field of view from its calibration, degrees."""
+    return float(np.degrees(2 * np.arctan(0.5 * cam.size[0] / cam.K[0, 0])))
+
+
+def view_values(ap, flag: str, value: str, bounds: tuple[float, float], cams, calibrated):
+    """One value per view: each view's own from the calibration (``calibrated(cam)``) for
+    'calibrated', else the number given, refused at once outside ``bounds``."""
+    lo, hi = bounds
+    if value == "calibrated":
+        return [calibrated(c) for c in cams]
+    try:
+        x = float(value)
+    except ValueError:
+        ap.error(f"{flag} must be a number of degrees ({lo:g}..{hi:g}) or 'calibrated', "
+                 f"got {value!r}")
+    if not lo <= x <= hi:
+        ap.error(f"{flag} must be {lo:g}..{hi:g} degrees, got {value}")
+    return [x] * len(cams)
+
+
 def view_tilt(cam) -> float:
     """How far the world's vertical (the calibration's Z) leans in the view's picture,
     degrees, clockwise positive (``Lifter.tilt_deg``)."""
@@ -371,16 +392,11 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
-    if args.hfov == "calibrated":
-        hfovs = [float(np.degrees(2 * np.arctan(0.5 * c.size[0] / c.K[0, 0]))) for c in cams]
-    else:
-        try:
-            hfovs = [float(args.hfov)] * len(cams)
-        except ValueError:
-            ap.error(f"--hfov must be a number of degrees (1..179) or 'calibrated', "
-                     f"got {args.hfov!r}")
-        if not 1.0 <= hfovs[0] <= 179.0:
-            ap.error(f"--hfov must be 1..179 degrees, got {args.hfov}")
+    hfovs = view_values(ap, "--hfov", args.hfov, (1.0, 179.0), cams, view_hfov)
+    tilts = view_values(ap, "--tilt", args.tilt, (-90.0, 90.0), cams, view_tilt)
+    if args.tilt == "calibrated":
+        print("each view's tilt from the calibration (degrees): "
+              + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, tilts)))
     if args.cache is not None and args.cache.exists():
         data = dict(np.load(args.cache))
     else:
@@ -393,18 +409,6 @@ def main(argv=None) -> dict:
             np.savez(args.cache, **data)
     loo, allv = references(cams, data["kp"])
     V = data["kp"].shape[0]
-    if args.tilt == "calibrated":
-        tilts = [view_tilt(c) for c in cams]
-        print("each view's tilt from the calibration (degrees): "
-              + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, tilts)))
-    else:
-        try:
-            tilts = [float(args.tilt)] * len(cams)
-        except ValueError:
-            ap.error(f"--tilt must be a number of degrees (-90..90) or 'calibrated', "
-                     f"got {args.tilt!r}")
-        if not -90.0 <= tilts[0] <= 90.0:
-            ap.error(f"--tilt must be -90..90 degrees, got {args.tilt}")
     rows: dict = {}
     swaps: dict = {}
     per_joint: dict = {}
