@@ -62,6 +62,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
+from mocap_app.lift.tilt import picture_tilt  # noqa: E402
 from mocap_app.pipeline.root_trajectory import WEBCAM_HFOV_DEG  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
 from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
@@ -178,8 +179,7 @@ def view_values(ap, flag: str, value: str, bounds: tuple[float, float], cams, ca
 def view_tilt(cam) -> float:
     """How far the world's vertical (the calibration's Z) leans in the view's picture,
     degrees, clockwise positive (``Lifter.tilt_deg``)."""
-    up = cam.R @ np.array([0.0, 0.0, 1.0])        # camera axes: x right, y down
-    return float(np.degrees(np.arctan2(up[0], -up[1])))
+    return picture_tilt(cam.R, (0.0, 0.0, 1.0))
 
 
 def segments(mask: np.ndarray) -> list[tuple[int, int]]:

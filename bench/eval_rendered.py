@@ -55,6 +55,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.pose import camera_to_app  # noqa: E402
+from mocap_app.lift.tilt import picture_tilt  # noqa: E402
 from mocap_app.core.skeleton import (JOINT_NAMES, LEFT_RIGHT_PAIRS, J,  # noqa: E402
                                      blazepose_to_app)
 from mocap_train.metrics import (TORSO, bone_angle_errors, joint_errors,  # noqa: E402
@@ -133,8 +134,7 @@ def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
 def render_tilt(R: np.ndarray) -> float:
     """How far the render world's vertical (Y) leans in the camera's picture, degrees
     clockwise (``Lifter.tilt_deg``); ``R`` world -> camera (x right, y down)."""
-    up = np.asarray(R, dtype=np.float64) @ np.array([0.0, 1.0, 0.0])
-    return float(np.degrees(np.arctan2(up[0], -up[1])))
+    return picture_tilt(R, (0.0, 1.0, 0.0))
 
 
 def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_path,

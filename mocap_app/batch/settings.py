@@ -13,6 +13,7 @@ from ..core.errors import EXIT_USAGE, UserError
 from ..core.paths import models_dir, resource_path
 from ..export.options import ExportOptions
 from ..lift.fusion import fusion_path
+from ..lift.tilt import check_tilt
 
 #: the detector's networks, shipped inside the package
 DETECTOR_MODELS = ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite")
@@ -38,7 +39,6 @@ class BatchSettings:
             raise ValueError(f"foot_lock must be auto, always or never, got {self.foot_lock!r}")
         if not 1.0 <= self.hfov <= 179.0:
             raise ValueError(f"hfov must be 1..179 degrees, got {self.hfov}")
-        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
         check_tilt(self.tilt)
 
     def as_dict(self) -> dict:

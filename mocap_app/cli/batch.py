@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from ..core.errors import (EXIT_BATCH_FAILED, EXIT_CANCELLED, EXIT_SHORT_INPUT, EXIT_USAGE,
-                           UserError)
+                           UserError, check_range)
+from ..lift.tilt import MAX_TILT_DEG
 from .export import options_from_args
 from .process import add_processing_arguments
 
@@ -49,10 +50,8 @@ def settings_from_args(args):
     if args.lifter not in ("auto", "none") and not Path(args.lifter).is_file():
         raise UserError(f"--lifter must be auto, none or a checkpoint file; not found: "
                         f"{args.lifter}", EXIT_USAGE)
-    if not 1.0 <= args.hfov <= 179.0:
-        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
-    if not -90.0 <= args.tilt <= 90.0:
-        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
+    check_range("--hfov", args.hfov, 1.0, 179.0)
+    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
     if args.ray is not None:
         if args.workers is not None:
             raise UserError("--workers is for the local pool; with --ray the cluster runs "

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import (EXIT_CANCELLED, EXIT_OUTPUT, EXIT_SHORT_INPUT, EXIT_USAGE,
-                           UserError)
+                           UserError, check_range)
+from ..lift.tilt import MAX_TILT_DEG
 from .export import add_export_arguments, options_from_args
 
 
@@ -69,10 +70,8 @@ def cmd_process(args) -> int:
     video = Path(args.video)
     if not video.exists():
         raise UserError(f"video file not found: {video}")
-    if not 1.0 <= args.hfov <= 179.0:
-        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
-    if not -90.0 <= args.tilt <= 90.0:
-        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
+    check_range("--hfov", args.hfov, 1.0, 179.0)
+    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
     out = Path(args.output)
     _check_output_path(out)
     if args.json:

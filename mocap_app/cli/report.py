@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.errors import EXIT_INPUT, EXIT_SHORT_INPUT, EXIT_USAGE, UserError
+from ..core.errors import EXIT_INPUT, EXIT_SHORT_INPUT, UserError, check_range
+from ..lift.tilt import MAX_TILT_DEG
 
 
 def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -38,10 +39,8 @@ def cmd_report(args) -> int:
     from ..pipeline.report import format_table, write_report  # noqa: PLC0415
     from ..takes import TakeError  # noqa: PLC0415
     path = Path(args.source)
-    if not 1.0 <= args.hfov <= 179.0:
-        raise UserError(f"--hfov must be 1..179 degrees, got {args.hfov}", EXIT_USAGE)
-    if not -90.0 <= args.tilt <= 90.0:
-        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
+    check_range("--hfov", args.hfov, 1.0, 179.0)
+    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
     if not path.exists():
         raise UserError(f"not found: {path}", EXIT_INPUT)
     options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock,

@@ -14,7 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError
+from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError, check_range
+from ..lift.tilt import MAX_TILT_DEG
 
 
 def add_stream_commands(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -82,8 +83,7 @@ def stream_settings(args):
         raise UserError(str(exc), EXIT_USAGE) from None
     if args.seconds is not None and not args.seconds > 0:
         raise UserError(f"--seconds must be positive, got {args.seconds}", EXIT_USAGE)
-    if not -90.0 <= getattr(args, "tilt", 0.0) <= 90.0:
-        raise UserError(f"--tilt must be -90..90 degrees, got {args.tilt}", EXIT_USAGE)
+    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
     return settings
 
 

@@ -31,3 +31,10 @@ class UserError(Exception):
     def __init__(self, message: str, code: int = EXIT_INPUT):
         super().__init__(message)
         self.code = code
+
+
+def check_range(flag: str, value: float, low: float, high: float, unit: str = "degrees"
+                ) -> None:
+    """Refuse an option's value outside [low, high] (or NaN) at once, naming the range."""
+    if not low <= value <= high:
+        raise UserError(f"{flag} must be {low:g}..{high:g} {unit}, got {value}", EXIT_USAGE)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..lift.tilt import check_tilt
 from .worker import Job, JobCancelled, LatestBox
 
 
@@ -159,7 +160,6 @@ class ReprocessJob(Job):
 def take_tilt(meta: dict) -> float:
     """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
     before the setting)."""
-    from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
     try:
         return check_tilt((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
     except (TypeError, ValueError):     # a hand-edited take.json: lift it level

@@ -19,6 +19,14 @@ def check_tilt(tilt_deg: float) -> float:
     return t
 
 
+def picture_tilt(R: np.ndarray, world_up) -> float:
+    """How far the world's vertical leans in a calibrated camera's picture: the tilt
+    ``levelled`` undoes, degrees clockwise. ``R`` (3, 3) world -> camera (x right, y down,
+    z forward); ``world_up`` the world's up axis."""
+    up = np.asarray(R, dtype=np.float64) @ np.asarray(world_up, dtype=np.float64)
+    return float(np.degrees(np.arctan2(up[0], -up[1])))
+
+
 def levelled(kp: np.ndarray, world: np.ndarray | None, image_size, tilt_deg: float):
     """Keypoints (T, J, 2) turned about the picture's centre by -``tilt_deg`` (so the
     world's vertical stands upright), the detector's 3D (T, J, 3, app axes) turned with

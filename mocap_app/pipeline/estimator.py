@@ -11,6 +11,7 @@ import numpy as np
 from ..core.pose import FramePose, camera_to_app
 from ..core.skeleton import NUM_JOINTS
 from ..detect.base import PersonDetector
+from ..lift.tilt import check_tilt
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,6 @@ class EstimatorConfig:
         if self.hand_rate not in HAND_RATES:
             raise ValueError(f"unknown hand_rate {self.hand_rate!r}; choose one of "
                              f"{', '.join(HAND_RATES)}")
-        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
         check_tilt(self.tilt_deg)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.pose import PoseSequence
 from ..core.skeleton import NUM_JOINTS
+from ..lift.tilt import check_tilt
 from .fingers import FingerOptions, add_finger_angles
 from .fitting import FittingOptions, apply_bone_lengths, estimate_bone_lengths, fit_skeleton
 from .foot_contact import ContactOptions, detect_contacts, pin_feet
@@ -52,7 +53,6 @@ class RefineOptions:
     image: ImageFitOptions = field(default_factory=ImageFitOptions)
 
     def __post_init__(self):
-        from ..lift.tilt import check_tilt  # noqa: PLC0415  (no torch)
         check_tilt(self.tilt_deg)
 
 
