@@ -10,7 +10,8 @@
    per-frame pipeline time as a ratio to the detector alone on the same live capture
    (interleaved runs) and to the idle floor of section 1;
 3. offline path: process_video on 720p30 (the clip resized to 1280x720) with the
-   bidirectional refiner when shipped; fps and the ratio to real time;
+   bidirectional refiner when shipped; fps and the ratio to real time; and the cost of
+   finding the camera's tilt from the take (the default) against ``--tilt 0``;
 4. model costs: lifter and refiner per frame on the CPU (untrained weights of the same
    architecture when no checkpoint ships: the cost is the same);
 5. memory: RSS over a simulated take looping the 720p clip at its real rate through
@@ -140,11 +141,26 @@ def live_path(clip: Path, seconds: float, record: bool, detector_only: bool = Fa
 
 # -- 3. offline path -------------------------------------------------------------------
 def offline_path(clip: Path) -> dict:
+    """process_video as imports run it (the take's tilt found from the take, the
+    default) and with the picture lifted as it is (``--tilt 0``) in the same run; and the
+    tilt stage alone (``offline.level_take``: finding the tilt and lifting again)."""
+    from mocap_app.pipeline.estimator import PoseEstimator
+    from mocap_app.pipeline.offline import level_take
     refine, name = load_offline_refine()
     res = process_video(clip, EstimatorConfig(), refine=refine)
+    level = process_video(clip, EstimatorConfig(auto_tilt=False), refine=refine)
     duration = res.frames / res.raw.fps
+    est = PoseEstimator(EstimatorConfig())
+    try:
+        t0 = time.perf_counter()
+        level_take(level.raw, est.lifter)
+        stage = time.perf_counter() - t0
+    finally:
+        est.close()
     return {"frames": res.frames, "seconds": res.seconds, "fps": res.fps_processed,
-            "realtime": duration / res.seconds, "refiner": name, "lifter": res.info["lifter"]}
+            "realtime": duration / res.seconds, "refiner": name, "lifter": res.info["lifter"],
+            "seconds_level": level.seconds, "tilt_stage_s": stage,
+            "tilt_found": res.info.get("tilt_deg")}
 
 
 # -- 4. model costs --------------------------------------------------------------------
@@ -317,6 +333,13 @@ def main(argv=None) -> int:
               ["frames", "seconds", "fps", "x real time", "lifter", "refiner"],
               [[off["frames"], off["seconds"], off["fps"], off["realtime"], off["lifter"],
                 off["refiner"]]])
+        table("Offline path: the camera tilt found from the take (the default) against "
+              "--tilt 0, same run",
+              ["tilt found", "seconds, found", "seconds, --tilt 0", "ratio",
+               "tilt stage alone, s", "share of the run"],
+              [[off["tilt_found"], off["seconds"], off["seconds_level"],
+                off["seconds"] / off["seconds_level"], off["tilt_stage_s"],
+                off["tilt_stage_s"] / off["seconds"]]])
     if "models" not in skip:
         table("Model costs on the CPU", ["model", "weights", "ms per frame", "target ms"],
               model_costs())

@@ -45,9 +45,10 @@ from the reference's (degrees, each frame turned onto the reference over the tor
 points, ``metrics.bone_angle_errors``): the forearms and shins join points every
 convention places alike, so they compare the articulation free of where a skeleton puts
 its shoulders and hips, and free of its size; the torso's turn is the body's orientation
-error. ``--tilt calibrated`` gives the lifter each view's tilt from the calibration (cam01
-and cam04 are rolled by 13 and -26 degrees), as ``mocap process --tilt`` would; the
-default is the app's (none).
+error. By default each view's tilt is found from its own take (``--tilt auto``,
+``lift.tilt.estimate_tilt``), as ``mocap process`` does; ``--tilt calibrated`` gives the
+lifter each view's tilt from the calibration instead (cam01 and cam04 are rolled by 13
+and -26 degrees), ``--tilt 0`` lifts every picture as it is.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.paths import shared_data_dir  # noqa: E402
 from mocap_app.core.pose import PoseSequence  # noqa: E402
-from mocap_app.lift.tilt import picture_tilt  # noqa: E402
+from mocap_app.lift.tilt import AUTO, estimate_tilt, picture_tilt  # noqa: E402
 from mocap_app.pipeline.root_trajectory import WEBCAM_HFOV_DEG  # noqa: E402
 from mocap_app.core.skeleton import J, NUM_JOINTS  # noqa: E402
 from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
@@ -160,17 +161,21 @@ def view_hfov(cam) -> float:
     return float(np.degrees(2 * np.arctan(0.5 * cam.size[0] / cam.K[0, 0])))
 
 
-def view_values(ap, flag: str, value: str, bounds: tuple[float, float], cams, calibrated):
+def view_values(ap, flag: str, value: str, bounds: tuple[float, float], cams, calibrated,
+                auto: bool = False):
     """One value per view: each view's own from the calibration (``calibrated(cam)``) for
-    'calibrated', else the number given, refused at once outside ``bounds``."""
+    'calibrated', 'auto' for 'auto' where ``auto`` allows it (found from each view's take
+    later), else the number given, refused at once outside ``bounds``."""
     lo, hi = bounds
     if value == "calibrated":
         return [calibrated(c) for c in cams]
+    if auto and value == AUTO:
+        return [AUTO] * len(cams)
     try:
         x = float(value)
     except ValueError:
-        ap.error(f"{flag} must be a number of degrees ({lo:g}..{hi:g}) or 'calibrated', "
-                 f"got {value!r}")
+        ap.error(f"{flag} must be a number of degrees ({lo:g}..{hi:g}), 'calibrated'"
+                 + (f" or '{AUTO}'" if auto else "") + f", got {value!r}")
     if not lo <= x <= hi:
         ap.error(f"{flag} must be {lo:g}..{hi:g} degrees, got {value}")
     return [x] * len(cams)
@@ -180,6 +185,19 @@ def view_tilt(cam) -> float:
     """How far the world's vertical (the calibration's Z) leans in the view's picture,
     degrees, clockwise positive (``Lifter.tilt_deg``)."""
     return picture_tilt(cam.R, (0.0, 0.0, 1.0))
+
+
+def resolved_tilt(data: dict, v: int, tilt, lifter_path: Path | None = None) -> float:
+    """View v's tilt for the lifter: ``tilt`` itself, or for 'auto' the tilt
+    ``lift.tilt.estimate_tilt`` finds from the view's detections in ``data`` (as
+    ``mocap process`` does after its side check)."""
+    if tilt != AUTO:
+        return float(tilt)
+    from mocap_app.lift.inference import Lifter
+    kp = data["kp"][v]
+    return estimate_tilt(Lifter.load(lifter_path), kp, data["vis"][v],
+                         tuple(int(s) for s in data["sizes"][v]), data["world"][v],
+                         np.isfinite(kp).all(axis=(-1, -2))).tilt_deg
 
 
 def segments(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -381,10 +399,12 @@ def main(argv=None) -> dict:
                     help="field of view (degrees, 1..179) the image fit assumes, or "
                          "'calibrated' for each view's own (default: the app's, "
                          "%(default)s)")
-    ap.add_argument("--tilt", default="0",
+    ap.add_argument("--tilt", default=AUTO,
                     help="the picture's tilt (degrees, -90..90, clockwise) the lifter levels "
-                         "(mocap process --tilt), or 'calibrated' for each view's own from "
-                         "the calibration (world Z up); default: 0, as the app assumes")
+                         "(mocap process --tilt), 'calibrated' for each view's own from "
+                         "the calibration (world Z up), or 'auto' for the tilt found from "
+                         "each view's take (lift.tilt.estimate_tilt; default, as the app "
+                         "does; the live row, which has none, lifts the picture as it is)")
     ap.add_argument("--side-check", action="store_true",
                     help="the lifter rows again after the side check, without and with "
                          "the hands (runs the hand tracker on every view once; kept in "
@@ -393,7 +413,7 @@ def main(argv=None) -> dict:
     take = take_dir()
     cams = read_qca(take / "Calib.qca.txt")
     hfovs = view_values(ap, "--hfov", args.hfov, (1.0, 179.0), cams, view_hfov)
-    tilts = view_values(ap, "--tilt", args.tilt, (-90.0, 90.0), cams, view_tilt)
+    tilts = view_values(ap, "--tilt", args.tilt, (-90.0, 90.0), cams, view_tilt, auto=True)
     if args.tilt == "calibrated":
         print("each view's tilt from the calibration (degrees): "
               + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, tilts)))
@@ -414,18 +434,23 @@ def main(argv=None) -> dict:
     per_joint: dict = {}
     bones: dict = {}
     checked_frames = {}
+    found_tilts: dict = {}
     for v in range(V):
+        tilt = resolved_tilt(data, v, tilts[v], args.lifter)
+        found_tilts.setdefault("no side check", []).append(tilt)
         rows_v = estimates(data, v, args.lifter, args.refiner, hfov_deg=hfovs[v],
-                           tilt_deg=tilts[v])
+                           tilt_deg=tilt)
         if args.side_check:
             rows_v["live: side track, lifter one pass, causal refiner + bone fit"] = \
-                live_estimate(data, v, args.lifter, tilts[v])
+                live_estimate(data, v, args.lifter, 0.0 if tilts[v] == AUTO else tilts[v])
             for label, hands in (("side check", False), ("side check + hands", True)):
                 checked, frames = side_checked(data, v, hands)
                 checked_frames.setdefault(label, {})[cams[v].name] = segments(frames)
+                tilt = resolved_tilt(checked, v, tilts[v], args.lifter)
+                found_tilts.setdefault(label, []).append(tilt)
                 rows_v.update({f"{label}, {k}": x for k, x in
                                estimates(checked, v, args.lifter, args.refiner, True,
-                                         hfovs[v], tilts[v]).items()})
+                                         hfovs[v], tilt).items()})
         for name, pred in rows_v.items():
             per_joint.setdefault(name, {})[cams[v].name] = joint_errors(pred, loo[v])
             if args.bones:
@@ -444,6 +469,11 @@ def main(argv=None) -> dict:
                     e = pa_errors(pred, ref, joints)
                     r.setdefault(f"{ref_name}, {set_name}", []).append(
                         (cams[v].name, float(np.nanmean(e)), int(np.isfinite(e).sum())))
+    if args.tilt == AUTO:
+        print("each view's tilt found from its take (degrees; calibrated: "
+              + ", ".join(f"{c.name} {view_tilt(c):.1f}" for c in cams) + ")")
+        for label, found in found_tilts.items():
+            print(f"  {label}: " + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, found)))
     cols = list(next(iter(rows.values())))
     print(f"\nPA-MPJPE (mm) on the Pose2Sim take, {data['kp'].shape[1]} frames per view; "
           f"per view {', '.join(c.name for c in cams)} and their mean")

@@ -16,9 +16,12 @@ Rows:
   field of view: it is not told the renders' cameras); the side check row is given
   without it too.
 
-``--tilt`` gives the lifters each sequence's camera tilt (the world's vertical in the
-picture; the renders' cameras are rolled by up to 5 degrees), as ``mocap process --tilt``
-would be given it.
+``--tilt`` says how the lifters learn each sequence's camera tilt (the world's vertical
+in the picture; the renders' cameras are rolled by up to 5 degrees): ``auto`` (default, as
+``mocap process`` does) finds it from the sequence itself after the side check
+(``lift.tilt.estimate_tilt``; the live row stays level, as live capture does), ``render``
+gives them the render camera's own, as ``mocap process --tilt`` would be given it, and
+``level`` lifts every picture as it is.
 
 Each row is scored on the same frames: those where the detector found the subject (its box
 overlaps the subject's visible pixels, IoU > 0.3).
@@ -55,7 +58,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mocap_app.core.pose import camera_to_app  # noqa: E402
-from mocap_app.lift.tilt import picture_tilt  # noqa: E402
+from mocap_app.lift.tilt import estimate_tilt, picture_tilt  # noqa: E402
 from mocap_app.core.skeleton import (JOINT_NAMES, LEFT_RIGHT_PAIRS, J,  # noqa: E402
                                      blazepose_to_app)
 from mocap_train.metrics import (TORSO, bone_angle_errors, joint_errors,  # noqa: E402
@@ -108,13 +111,15 @@ def swapped(kp: np.ndarray, truth_px: np.ndarray) -> np.ndarray:
 
 
 def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
-            reference: tuple | None = None, tilt: bool = False) -> dict[str, np.ndarray]:
+            reference: tuple | None = None, tilt: str = "auto") -> dict[str, np.ndarray]:
     """name -> (N, 25, 3) metres in camera axes, pelvis-relative, for the used frames.
     ``lifter_path``/``refiner_path``: the lifter and bidirectional refiner to score
     (default: the shipped ones); ``reference``: (lifter path, refiner path) of another
     pair scored beside them (e.g. the previously shipped models), rows prefixed "reference".
-    ``tilt``: the shipped set's lifters are given each sequence's camera tilt
-    (``render_tilt``), as ``mocap process --tilt`` would be."""
+    ``tilt``: how the shipped set's lifters learn each sequence's camera tilt: "auto"
+    (found from the sequence, as ``mocap process`` does), "render" (the render camera's,
+    ``render_tilt``, as ``mocap process --tilt`` would be given it) or "level" (none); the
+    reference pair lifts level."""
     out = {}
     world_all = blazepose_to_app(data["world_landmarks"].astype(np.float64))
     world_all = world_all - world_all[:, :1]
@@ -127,7 +132,7 @@ def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
         sets.append(("reference ", reference[0], reference[1], False))
     for prefix, lp, rp, both in sets:
         out.update(_lifted_rows(data, use, kp, vis, world_app, prefix, lp, rp, both,
-                                tilt and both))
+                                tilt if both else "level"))
     return out
 
 
@@ -138,7 +143,7 @@ def render_tilt(R: np.ndarray) -> float:
 
 
 def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_path,
-                 one_pass: bool, tilt: bool = False) -> dict[str, np.ndarray]:
+                 one_pass: bool, tilt: str = "level") -> dict[str, np.ndarray]:
     from mocap_app.lift.inference import Lifter
     from mocap_app.lift.refiner import TemporalRefiner
     lifters = {f"{prefix}lifter, flip-averaged": Lifter.load(lifter_path, flip_average=True)}
@@ -150,7 +155,7 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
     refiner = TemporalRefiner.load(refiner_path, causal=False)
     from mocap_app.core.pose import PoseSequence
     from mocap_app.pipeline.image_fit import fit_to_image
-    from mocap_app.pipeline.side_check import fix_swaps
+    from mocap_app.pipeline.side_check import find_swaps, fix_swaps, swap_sides
     lifted = {name: np.full((len(kp), 25, 3), np.nan) for name in lifters}
     refined = np.full((len(kp), 25, 3), np.nan)
     checked = np.full((len(kp), 25, 3), np.nan)       # the side check first (one_pass sets)
@@ -160,8 +165,25 @@ def _lifted_rows(data, use, kp, vis, world_app, prefix, lifter_path, refiner_pat
         if len(idx) == 0:
             continue
         size = tuple(int(v) for v in data["image_size"][idx[0]])
-        for lifter in lifters.values():
-            lifter.tilt_deg = render_tilt(data["R"][idx[0]]) if tilt else 0.0
+        flip_lifter = lifters[f"{prefix}lifter, flip-averaged"]
+        if tilt == "auto":      # as process_video: found after the side check
+            flip_lifter.tilt_deg = 0.0
+            take = PoseSequence(np.arange(len(idx)) / 30.0, np.zeros((len(idx), 25, 3)),
+                                kp[idx], vis[idx], np.ones(len(idx), bool), 30.0, size,
+                                detector_3d=world_app[idx])
+            if len(idx) >= 3 and not data["static"][idx[0]]:
+                swaps = find_swaps(take)
+                if swaps.any():
+                    take = swap_sides(take, swaps)
+            found = estimate_tilt(flip_lifter, take.keypoints_2d, take.visibility, size,
+                                  take.detector_3d).tilt_deg
+        for name, lifter in lifters.items():
+            if tilt == "render":
+                lifter.tilt_deg = render_tilt(data["R"][idx[0]])
+            elif tilt == "auto" and "one pass" not in name:
+                lifter.tilt_deg = found
+            else:
+                lifter.tilt_deg = 0.0
         for name, lifter in lifters.items():
             res = lifter.lift(kp[idx], vis[idx], size, world=world_app[idx])
             lifted[name][idx] = np.where(res.valid[:, None, None], res.joints_3d, np.nan)
@@ -245,9 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="write every figure to this JSON file")
     p.add_argument("--lifter", help="lifter checkpoint to score (default: the shipped one)")
     p.add_argument("--refiner", help="bidirectional refiner checkpoint (default: shipped)")
-    p.add_argument("--tilt", action="store_true",
-                   help="give the lifter each sequence's camera tilt (the renders' cameras "
-                        "are rolled up to 5 degrees), as mocap process --tilt would")
+    p.add_argument("--tilt", choices=("auto", "render", "level"), default="auto",
+                   help="each sequence's camera tilt: found from the sequence, as mocap "
+                        "process does (auto, default), the render camera's own, as mocap "
+                        "process --tilt would be given it (render; the renders' cameras are "
+                        "rolled up to 5 degrees), or none (level)")
     p.add_argument("--reference", nargs=2, metavar=("LIFTER", "REFINER"),
                    help="also score this lifter and refiner (rows prefixed 'reference')")
     args = p.parse_args(argv)

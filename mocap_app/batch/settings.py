@@ -13,7 +13,7 @@ from ..core.errors import EXIT_USAGE, UserError
 from ..core.paths import models_dir, resource_path
 from ..export.options import ExportOptions
 from ..lift.fusion import fusion_path
-from ..lift.tilt import check_tilt
+from ..lift.tilt import AUTO, tilt_setting
 
 #: the detector's networks, shipped inside the package
 DETECTOR_MODELS = ("blazepose/pose_detection.tflite", "blazepose/pose_landmark_full.tflite")
@@ -32,20 +32,21 @@ class BatchSettings:
     hfov: float = 70.0              # camera horizontal field of view, degrees
     export: ExportOptions = ExportOptions()
     hands: bool = False             # track both hands: finger bones, and the side check
-    tilt: float = 0.0               # the picture's tilt (a rolled camera), degrees clockwise
+    tilt: float | str = AUTO        # the picture's tilt (a rolled camera), degrees
+                                    # clockwise, or "auto": found from each file's take
 
     def __post_init__(self):
         if self.foot_lock not in ("auto", "always", "never"):
             raise ValueError(f"foot_lock must be auto, always or never, got {self.foot_lock!r}")
         if not 1.0 <= self.hfov <= 179.0:
             raise ValueError(f"hfov must be 1..179 degrees, got {self.hfov}")
-        check_tilt(self.tilt)
+        object.__setattr__(self, "tilt", tilt_setting(self.tilt))
 
     def as_dict(self) -> dict:
         d = asdict(self)
         if not self.hands:      # batches from before hands keep their fingerprint
             d.pop("hands")
-        if not self.tilt:       # and those from before the tilt setting
+        if self.tilt == 0:      # and those lifted level, as before the tilt setting
             d.pop("tilt")
         return d
 

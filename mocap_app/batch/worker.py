@@ -52,7 +52,7 @@ def loaded_models(settings: BatchSettings):
     """(estimator, refine) for ``settings``, loaded on first use in this process."""
     key = repr(settings)
     if key not in _LOADED:
-        from ..pipeline.estimator import EstimatorConfig, PoseEstimator
+        from ..pipeline.estimator import EstimatorConfig, PoseEstimator, tilt_config
         for old in _LOADED.values():
             old[0].close()
         _LOADED.clear()
@@ -61,7 +61,7 @@ def loaded_models(settings: BatchSettings):
         estimator = PoseEstimator(EstimatorConfig(detector=settings.detector,
                                                   lifter=settings.lifter,
                                                   hands=settings.hands, hand_thread=False,
-                                                  tilt_deg=settings.tilt))
+                                                  **tilt_config(settings.tilt)))
         _LOADED[key] = (estimator, _make_refine(settings))
     return _LOADED[key]
 

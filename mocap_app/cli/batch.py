@@ -14,9 +14,8 @@ from pathlib import Path
 
 from ..core.errors import (EXIT_BATCH_FAILED, EXIT_CANCELLED, EXIT_SHORT_INPUT, EXIT_USAGE,
                            UserError, check_range)
-from ..lift.tilt import MAX_TILT_DEG
 from .export import options_from_args
-from .process import add_processing_arguments
+from .process import add_processing_arguments, tilt_option
 
 
 def add_batch_command(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -51,7 +50,7 @@ def settings_from_args(args):
         raise UserError(f"--lifter must be auto, none or a checkpoint file; not found: "
                         f"{args.lifter}", EXIT_USAGE)
     check_range("--hfov", args.hfov, 1.0, 179.0)
-    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
+    tilt = tilt_option(args.tilt)
     if args.ray is not None:
         if args.workers is not None:
             raise UserError("--workers is for the local pool; with --ray the cluster runs "
@@ -64,7 +63,7 @@ def settings_from_args(args):
         return BatchSettings(detector=args.detector, lifter=args.lifter,
                              refine=not args.no_refine, foot_lock=args.foot_lock,
                              hfov=args.hfov, export=options_from_args(args),
-                             hands=bool(getattr(args, "hands", False)), tilt=args.tilt)
+                             hands=bool(getattr(args, "hands", False)), tilt=tilt)
     except ValueError as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
 

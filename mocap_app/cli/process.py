@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.errors import (EXIT_CANCELLED, EXIT_OUTPUT, EXIT_SHORT_INPUT, EXIT_USAGE,
                            UserError, check_range)
-from ..lift.tilt import MAX_TILT_DEG
+from ..lift.tilt import AUTO, MAX_TILT_DEG, tilt_setting
 from .export import add_export_arguments, options_from_args
 
 
@@ -53,25 +53,35 @@ def add_processing_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hfov", type=float, default=70.0,
                    help="camera horizontal field of view in degrees, 1..179, for the root "
                         "trajectory (default: %(default)s, a typical webcam)")
-    p.add_argument("--tilt", type=float, default=0.0,
+    p.add_argument("--tilt", default=AUTO,
                    help="how far the world's vertical leans in the picture, in degrees, "
                         "clockwise positive, -90..90 (a camera rolled about its axis; the "
-                        "body is lifted from the picture levelled; default: %(default)s)")
+                        "body is lifted from the picture levelled), or 'auto': found from "
+                        "the take itself (default: %(default)s)")
     p.add_argument("--progress", action="store_true", help="show progress even when not a tty")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_export_arguments(p)
 
 
+def tilt_option(value) -> float | str:
+    """``--tilt`` checked at once: 'auto' or degrees within +-MAX_TILT_DEG."""
+    try:
+        return tilt_setting(value)
+    except ValueError:
+        raise UserError(f"--tilt must be '{AUTO}' or -{MAX_TILT_DEG:g}..{MAX_TILT_DEG:g} "
+                        f"degrees, got {value!r}", EXIT_USAGE) from None
+
+
 def cmd_process(args) -> int:
     from ..capture.base import CaptureError
-    from ..pipeline.estimator import EstimatorConfig
+    from ..pipeline.estimator import EstimatorConfig, tilt_config
     from ..pipeline.offline import Cancelled, NoPersonError, process_video
 
     video = Path(args.video)
     if not video.exists():
         raise UserError(f"video file not found: {video}")
     check_range("--hfov", args.hfov, 1.0, 179.0)
-    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
+    tilt = tilt_option(args.tilt)
     out = Path(args.output)
     _check_output_path(out)
     if args.json:
@@ -83,7 +93,7 @@ def cmd_process(args) -> int:
     config = EstimatorConfig(detector=args.detector, lifter=args.lifter,
                              hands=bool(getattr(args, "hands", False)),
                              side_check=not getattr(args, "no_side_check", False),
-                             tilt_deg=args.tilt)
+                             **tilt_config(tilt))
     refine = _make_refine(args)
     cancel = threading.Event()
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet
@@ -121,6 +131,10 @@ def cmd_process(args) -> int:
     print(f"{video.name}: {result.frames} frames, {result.frames_with_person} with a person, "
           f"{result.raw.fps:.2f} fps video, processed at {result.fps_processed:.1f} fps in "
           f"{result.seconds:.1f} s -> {out}")
+    if "tilt_found" in result.info and result.info["tilt_deg"]:
+        print(f"{video.name}: the camera's tilt found from the take: "
+              f"{result.info['tilt_deg']:g} degrees (lifted levelled; --tilt 0 lifts the "
+              f"picture as it is)")
     if result.info.get("side_swaps_fixed"):
         print(f"{video.name}: left and right put right on {result.info['side_swaps_fixed']} "
               f"frames where the body detector had exchanged them")

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ..core.errors import EXIT_INPUT, EXIT_SHORT_INPUT, UserError, check_range
-from ..lift.tilt import MAX_TILT_DEG
+from ..lift.tilt import AUTO
+from .process import tilt_option
 
 
 def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -22,9 +23,10 @@ def add_report_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                         "own 3D) or a checkpoint path")
     p.add_argument("--hfov", type=float, default=RefineOptions().hfov_deg,
                    help="camera horizontal field of view, degrees (default: %(default)s)")
-    p.add_argument("--tilt", type=float, default=0.0,
+    p.add_argument("--tilt", default=AUTO,
                    help="for videos: how far the world's vertical leans in the picture, "
-                        "degrees clockwise, -90..90 (a rolled camera; default: %(default)s)")
+                        "degrees clockwise, -90..90 (a rolled camera), or 'auto': found "
+                        "from the take (default: %(default)s)")
     p.add_argument("--foot-lock", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--no-plots", action="store_true", help="JSON only")
     p.add_argument("--hands", action="store_true",
@@ -40,14 +42,14 @@ def cmd_report(args) -> int:
     from ..takes import TakeError  # noqa: PLC0415
     path = Path(args.source)
     check_range("--hfov", args.hfov, 1.0, 179.0)
-    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
+    tilt = tilt_option(args.tilt)
     if not path.exists():
         raise UserError(f"not found: {path}", EXIT_INPUT)
     options = RefineOptions(hfov_deg=args.hfov, foot_contact=args.foot_lock,
-                            tilt_deg=args.tilt)
+                            tilt_deg=0.0 if tilt == AUTO else tilt)
     try:
         report = write_report(path, args.out_dir, options, args.lifter, not args.no_plots,
-                              hands=args.hands)
+                              hands=args.hands, auto_tilt=tilt == AUTO)
     except (CaptureError, NoPersonError, TakeError, ValueError) as exc:
         raise UserError(str(exc), EXIT_INPUT) from None
     print(f"{path.name}: {report['frames']} frames, {report['frames_with_person']} with a "

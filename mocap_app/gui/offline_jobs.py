@@ -124,9 +124,11 @@ class OfflineImportJob(Job):
         if info.get("side_swaps_fixed"):      # the side check caught a left/right swap
             shown = (f"{note}; left/right put right on {info['side_swaps_fixed']} frames "
                      f"(the detector had exchanged them)")
+        if info.get("tilt_found") and info.get("tilt_deg"):   # a rolled camera levelled
+            shown = f"{shown}; camera tilt {info['tilt_deg']:g}° found and levelled"
         save_offline_take(folder, result, parameters={
             **info, "detector": self.config.detector, "lifter": self.config.lifter,
-            "tilt_deg": self.config.tilt_deg,
+            "tilt_deg": info.get("tilt_deg", self.config.tilt_deg),
             "lifter_loaded": lifter_loaded, "refinement": note})
         return ImportResult(folder, result.frames, result.frames_with_person,
                             result.seconds, shown,

@@ -76,15 +76,33 @@ class WindowActions:
         (``lift/tilt.py``). Remembered; applies to the next import or camera start."""
         self.tilt_action = act = QAction(self)
         act.setToolTip("How far the vertical leans in the picture (a tilted camera), degrees "
-                       "clockwise; applies to the next import or camera start")
+                       "clockwise; applies to the next camera start, and to imports when "
+                       "the tilt is not found on import")
         act.triggered.connect(self.ask_camera_tilt)
         menu.addAction(act)
+        self.auto_tilt_action = auto = QAction("Find the camera tilt on &import", self)
+        auto.setCheckable(True)
+        auto.setToolTip("Imports find the camera's tilt from the video itself (the angle "
+                        "at which the lifter is surest) and lift the picture levelled by it; "
+                        "live capture uses the Camera tilt")
+        auto.setChecked(bool(self.settings.get("capture/auto_tilt", True, bool)))
+        auto.toggled.connect(self.set_auto_tilt)
+        menu.addAction(auto)
         stored = self.settings.get("capture/tilt_deg", 0.0, float)
         try:
             stored = check_tilt(stored)
         except (TypeError, ValueError):     # a hand-edited settings file: start level
             stored = 0.0
         self.set_camera_tilt(stored)
+        self.set_auto_tilt(auto.isChecked())
+
+    def set_auto_tilt(self, on: bool) -> None:
+        """Imports find their own tilt (``EstimatorConfig.auto_tilt``); remembered."""
+        from dataclasses import replace  # noqa: PLC0415
+        self.config = replace(self.config, auto_tilt=bool(on))
+        self.settings.set("capture/auto_tilt", bool(on))
+        if self.auto_tilt_action.isChecked() != bool(on):
+            self.auto_tilt_action.setChecked(bool(on))
 
     def ask_camera_tilt(self) -> None:
         value, ok = QInputDialog.getDouble(

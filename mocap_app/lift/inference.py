@@ -166,25 +166,7 @@ class Lifter:
         (T, 25, 3) metres in app axes (``Detection.app_world_joints``; NaN rows: not
         given), which networks with ``in_features`` 9 take as evidence (older ones ignore
         it; without it they lift from the 2D alone)."""
-        kp = np.asarray(keypoints_2d, dtype=np.float64)
-        vis = np.asarray(visibility, dtype=np.float64)
-        if kp.ndim == 2:
-            kp, vis = kp[None], vis[None]
-        if self.tilt_deg:
-            kp, world, back = levelled(kp, world, image_size, self.tilt_deg)
-        if kp.shape[1:] != (NUM_JOINTS, 2) or vis.shape != kp.shape[:2]:
-            raise ValueError(f"expected (T, {NUM_JOINTS}, 2) keypoints and (T, {NUM_JOINTS}) "
-                             f"visibility, got {kp.shape} and {vis.shape}")
-        w, h = image_size
-        if w <= 0 or h <= 0:
-            raise ValueError(f"bad image size {image_size}")
-        usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
-        valid = usable >= MIN_KEYPOINTS
-        if world is not None:
-            world = np.asarray(world, dtype=np.float64).reshape(kp.shape[0], NUM_JOINTS, 3)
-        x = torch.from_numpy(normalize_keypoints(
-            kp, vis, (w, h), world, detector_3d=self.in_features >= DETECTOR_FEATURES)
-        ).to(self.device)
+        x, valid, world, back = self._inputs(keypoints_2d, visibility, image_size, world)
         if self.flip_average:
             # one forward over the frames and their mirror images (B = 2T): half the
             # per-call cost of two passes; batch norm in eval mode is per sample, so the
@@ -208,11 +190,53 @@ class Lifter:
             # the two passes' disagreement per limb, pelvis-relative, in body-scale units
             doubt = limb_doubt(*(cube_to_metres(c, 1.0) for c in passes), 1.0)
             joints = fuse_limbs(joints, world, {k: self.fusion(d) for k, d in doubt.items()})
-        if self.tilt_deg:       # the answer turned back into the camera's own axes
+        if back is not None:    # the answer turned back into the camera's own axes
             joints = joints @ back.T
             coords = (coords @ back.T).astype(coords.dtype)
         joints[~valid] = np.nan
         return LiftResult(joints, maps, coords, valid)
+
+    @torch.inference_mode()
+    def flip_disagreement(self, keypoints_2d: np.ndarray, visibility: np.ndarray,
+                          image_size: tuple[int, int],
+                          world: np.ndarray | None = None) -> np.ndarray:
+        """(T,) how far apart the two flip passes land, per frame: the picture's answer
+        and its mirror image's (mirrored back), pelvis-relative, the mean distance over
+        the joints in the normalised cube (body-scale units); NaN where a frame cannot be
+        lifted. At the current ``tilt_deg``, whatever ``flip_average`` says. The lifter is
+        surest of itself where the two agree: on pictures like those it learned from
+        (``tilt.estimate_tilt`` levels a take by it)."""
+        x, valid, _, _ = self._inputs(keypoints_2d, visibility, image_size, world)
+        both, _ = self._run(torch.cat([x, mirror_x(x)]))
+        t = x.shape[0]
+        one, other = both[:t], mirror_x(both[t:])
+        gap = np.linalg.norm((one - one[:, :1]) - (other - other[:, :1]), axis=-1).mean(-1)
+        return np.where(valid, gap.astype(np.float64), np.nan)
+
+    def _inputs(self, keypoints_2d, visibility, image_size, world):
+        """(network input, (T,) frames with enough keypoints, the detector's 3D as given to
+        it, the (3, 3) turn back from the levelled picture or None) for ``lift``."""
+        kp = np.asarray(keypoints_2d, dtype=np.float64)
+        vis = np.asarray(visibility, dtype=np.float64)
+        if kp.ndim == 2:
+            kp, vis = kp[None], vis[None]
+        back = None
+        if self.tilt_deg:
+            kp, world, back = levelled(kp, world, image_size, self.tilt_deg)
+        if kp.shape[1:] != (NUM_JOINTS, 2) or vis.shape != kp.shape[:2]:
+            raise ValueError(f"expected (T, {NUM_JOINTS}, 2) keypoints and (T, {NUM_JOINTS}) "
+                             f"visibility, got {kp.shape} and {vis.shape}")
+        w, h = image_size
+        if w <= 0 or h <= 0:
+            raise ValueError(f"bad image size {image_size}")
+        usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
+        valid = usable >= MIN_KEYPOINTS
+        if world is not None:
+            world = np.asarray(world, dtype=np.float64).reshape(kp.shape[0], NUM_JOINTS, 3)
+        x = torch.from_numpy(normalize_keypoints(
+            kp, vis, (w, h), world, detector_3d=self.in_features >= DETECTOR_FEATURES)
+        ).to(self.device)
+        return x, valid, world, back
 
     def _run(self, x: torch.Tensor) -> tuple[np.ndarray, dict]:
         out = self.model(x)

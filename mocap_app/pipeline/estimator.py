@@ -11,7 +11,7 @@ import numpy as np
 from ..core.pose import FramePose, camera_to_app
 from ..core.skeleton import NUM_JOINTS
 from ..detect.base import PersonDetector
-from ..lift.tilt import check_tilt
+from ..lift.tilt import AUTO, check_tilt
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,22 @@ class EstimatorConfig:
     tilt_deg: float = 0.0           # how far the world's vertical leans in the picture
                                     # (a rolled camera), degrees clockwise: the lifter
                                     # lifts the picture levelled (lift.inference.Lifter)
+    auto_tilt: bool = True          # offline (process_video): the take's tilt found from
+                                    # the take (lift.tilt.estimate_tilt) replaces tilt_deg;
+                                    # live capture cannot look ahead and uses tilt_deg
 
     def __post_init__(self):
         if self.hand_rate not in HAND_RATES:
             raise ValueError(f"unknown hand_rate {self.hand_rate!r}; choose one of "
                              f"{', '.join(HAND_RATES)}")
         check_tilt(self.tilt_deg)
+
+
+def tilt_config(tilt: float | str) -> dict:
+    """The ``EstimatorConfig`` fields for a checked tilt setting (``lift.tilt.tilt_setting``:
+    "auto" or degrees)."""
+    return ({"auto_tilt": True, "tilt_deg": 0.0} if tilt == AUTO
+            else {"auto_tilt": False, "tilt_deg": check_tilt(tilt)})
 
 
 HAND_RATES = ("every", "alternate", "auto")

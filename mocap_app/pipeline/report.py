@@ -22,6 +22,7 @@ import numpy as np
 
 from ..core.pose import PoseSequence
 from ..core.skeleton import J, LIMB_JOINTS
+from ..lift.tilt import AUTO
 from .hand_quality import hand_report
 from .quality import limb_bone_lengths_mm, quality_report
 from .refine import RefineOptions, RefinedResult, load_refiner, refine_sequence
@@ -185,16 +186,19 @@ def _plot(report: dict, results: dict, seq: PoseSequence, out_dir: Path, title: 
 
 
 def load_input(path: Path, lifter: str = "auto", hands: bool = False,
-               tilt_deg: float = 0.0) -> tuple[PoseSequence, dict]:
+               tilt_deg: float | str = 0.0) -> tuple[PoseSequence, dict]:
     """A take folder / poses.npz (its raw poses) or a video (offline pipeline; ``hands``:
-    track the hands too; ``tilt_deg``: the camera's tilt, ``lift/tilt.py``)."""
+    track the hands too; ``tilt_deg``: the camera's tilt, ``lift/tilt.py``, or "auto":
+    found from the take). The source's "tilt_deg": the tilt the poses were lifted with."""
     if path.is_dir() or path.suffix == ".npz":
         from ..takes import load_take  # noqa: PLC0415
         seq, meta = load_take(path, which="raw")
-        return seq, {"kind": "take", "name": meta.get("name", path.stem)}
+        tilt = (meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0
+        return seq, {"kind": "take", "name": meta.get("name", path.stem),
+                     "tilt_deg": float(tilt)}
     from .report_inputs import per_frame_poses  # noqa: PLC0415
-    seq, lifted, short = per_frame_poses(path, lifter, hands=hands, tilt_deg=tilt_deg)
-    source = {"kind": "video", "name": path.stem,
+    seq, lifted, short, tilt = per_frame_poses(path, lifter, hands=hands, tilt_deg=tilt_deg)
+    source = {"kind": "video", "name": path.stem, "tilt_deg": tilt,
               "per_frame_3d": "lifter" if lifted else "MediaPipe world landmarks"}
     if short is not None:   # reported on what decoded; the report says so
         source["short_input"] = {**short.as_dict(), "message": short.message(path.name)}
@@ -203,9 +207,13 @@ def load_input(path: Path, lifter: str = "auto", hands: bool = False,
 
 def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                  options: RefineOptions = RefineOptions(), lifter: str = "auto",
-                 plots: bool = True, hands: bool = False) -> dict:
+                 plots: bool = True, hands: bool = False, auto_tilt: bool = False) -> dict:
+    """The motion-quality report of a take or video. ``auto_tilt``: a video's tilt is
+    found from the take (``options.tilt_deg`` then unused); the report's options record
+    the tilt the poses were lifted with."""
     path = Path(path)
-    seq, source = load_input(path, lifter, hands, options.tilt_deg)
+    seq, source = load_input(path, lifter, hands, AUTO if auto_tilt else options.tilt_deg)
+    options = replace(options, tilt_deg=source["tilt_deg"])
     if not np.asarray(seq.valid).any():
         raise ValueError(f"no person in any frame of {path}")
     report, results = motion_report(seq, options)

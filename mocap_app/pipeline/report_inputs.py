@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.paths import cache_dir, models_dir
 from ..core.pose import PoseSequence
+from ..lift.tilt import AUTO
 from .offline import ShortInput
 
 
@@ -31,14 +32,16 @@ def _lifter_key(lifter: str) -> str:
 
 
 def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False,
-                tilt_deg: float = 0.0) -> Path:
+                tilt_deg: float | str = 0.0) -> Path:
     st = path.stat()
     key = (f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_lifter_key(lifter)}|{detector}"
            "|short-input|side-track")   # entries from before the short-input record and
     # the side track (the detector's left/right flips put right, hands or not) are not reused
     if hands:
         key += "|hands-v3"      # v2: hands_3d is the mean of the model's two 3D answers; v3: side check
-    if tilt_deg:
+    if tilt_deg == AUTO:
+        key += "|tilt-auto"             # the take's own tilt found (lift/tilt.py)
+    elif tilt_deg:
         key += f"|tilt{tilt_deg:g}"     # lifted from the levelled picture (lift/tilt.py)
     digest = hashlib.sha1(key.encode()).hexdigest()
     folder = cache_dir() / "report"
@@ -50,13 +53,15 @@ class VideoPoses(NamedTuple):
     seq: PoseSequence                   # per-frame poses, no refinement
     lifted: bool                        # the lifter made the 3D (else the detector's own)
     short_input: ShortInput | None      # the file ended before its declared length
+    tilt_deg: float = 0.0               # the picture's tilt the take was lifted with
 
 
 def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
                     use_cache: bool = True, detector: str = "blazepose",
-                    hands: bool = False, tilt_deg: float = 0.0) -> VideoPoses:
+                    hands: bool = False, tilt_deg: float | str = 0.0) -> VideoPoses:
     """The video's per-frame poses (see ``VideoPoses``); ``hands``: with the hands;
-    ``tilt_deg``: the camera's tilt the lifter levels the picture by."""
+    ``tilt_deg``: the camera's tilt the lifter levels the picture by, or "auto" for the
+    tilt found from the take (``offline.level_take``)."""
     path = Path(path)
     cached = _cache_file(path, lifter, detector, hands, tilt_deg)
     if use_cache and cached.exists():
@@ -70,22 +75,24 @@ def per_frame_poses(path: str | os.PathLike, lifter: str = "auto",
         if "short_input" in d and d["short_input"].size:
             read, declared, stopped = d["short_input"]
             short = ShortInput(int(read), int(declared), float(stopped))
-        return VideoPoses(seq, bool(d["lifted"]), short)
-    from .estimator import EstimatorConfig  # noqa: PLC0415
+        return VideoPoses(seq, bool(d["lifted"]), short,
+                          float(d["tilt_deg"]) if "tilt_deg" in d else float(tilt_deg))
+    from .estimator import EstimatorConfig, tilt_config  # noqa: PLC0415
     from .offline import process_video  # noqa: PLC0415
     result = process_video(path, EstimatorConfig(detector=detector, lifter=lifter,
-                                                 hands=hands, tilt_deg=tilt_deg))
+                                                 hands=hands, **tilt_config(tilt_deg)))
     seq, lifted, short = result.raw, bool(result.info.get("lifter")), result.short_input
+    tilt = float(result.info.get("tilt_deg", 0.0 if tilt_deg == AUTO else tilt_deg))
     s = short
     np.savez_compressed(cached, timestamps=seq.timestamps, joints_3d=seq.joints_3d,
                         keypoints_2d=seq.keypoints_2d, visibility=seq.visibility,
                         valid=seq.valid, fps=seq.fps, image_size=np.array(seq.image_size),
-                        lifted=lifted,
+                        lifted=lifted, tilt_deg=tilt,
                         short_input=np.array([] if s is None else
                                              [s.frames_read, s.frames_declared, s.stopped_at]),
                         **({} if seq.hands_3d is None else
                            {"hands_2d": seq.hands_2d, "hands_3d": seq.hands_3d}))
-    return VideoPoses(seq, lifted, short)
+    return VideoPoses(seq, lifted, short, tilt)
 
 
 def detect_video(path: str | os.PathLike, use_cache: bool = True) -> PoseSequence:

@@ -103,7 +103,8 @@ def test_a_changed_setting_or_input_is_processed_again(tmp_path, capsys):
     (["--workers", "0"], "--workers must be 1..{top}"),
     (["--workers", "100000"], "--workers must be 1..{top}"),
     (["--hfov", "500"], "--hfov must be 1..179"),
-    (["--tilt", "-95"], "--tilt must be -90..90 degrees, got -95.0"),
+    (["--tilt", "-95"], "--tilt must be 'auto' or -90..90 degrees, got '-95'"),
+    (["--tilt", "level"], "--tilt must be 'auto' or -90..90 degrees, got 'level'"),
     (["--fps", "-1"], "--fps must be positive"),
     (["--detector", "nope"], "unknown --detector 'nope'; choose one of blazepose, mediapipe"),
     (["--lifter", "/no/such.pt"], "--lifter must be auto, none or a checkpoint file"),
@@ -171,14 +172,20 @@ def test_a_change_of_processing_changes_the_fingerprint(monkeypatch):
 
 
 def test_the_tilt_reaches_the_workers_lifter_and_is_part_of_the_fingerprint():
-    """``mocap batch --tilt``: the worker's lifter levels the picture by it; a batch
-    without a tilt keeps its old fingerprint, one with a tilt gets another."""
+    """``mocap batch --tilt``: the worker's lifter levels the picture by it, or each file
+    finds its own (the default, "auto"); a batch lifted level (``--tilt 0``) keeps the
+    fingerprint of batches from before the tilt setting, any other tilt gets another."""
     from mocap_app.batch.settings import BatchSettings, fingerprint
     from mocap_app.batch.worker import loaded_models
-    plain = BatchSettings()
-    assert "tilt" not in plain.as_dict()
-    assert fingerprint(plain, {}) != fingerprint(BatchSettings(tilt=12.0), {})
+    level = BatchSettings(tilt=0)
+    assert "tilt" not in level.as_dict()
+    assert BatchSettings().tilt == "auto" and BatchSettings(tilt="AUTO").tilt == "auto"
+    prints = {fingerprint(s, {}) for s in (level, BatchSettings(), BatchSettings(tilt=12.0))}
+    assert len(prints) == 3
     with pytest.raises(ValueError, match="between -90 and 90"):
         BatchSettings(tilt=91.0)
     estimator, _ = loaded_models(BatchSettings(tilt=-7.5, refine=False))
-    assert estimator.lifter.tilt_deg == -7.5
+    assert estimator.lifter.tilt_deg == -7.5 and not estimator.config.auto_tilt
+    # (settings no other test loads: a worker keeps the models of the last settings)
+    estimator, _ = loaded_models(BatchSettings(refine=False, hfov=69.0))
+    assert estimator.lifter.tilt_deg == 0.0 and estimator.config.auto_tilt

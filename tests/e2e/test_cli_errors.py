@@ -107,5 +107,6 @@ def test_a_field_of_view_out_of_range_is_refused_before_any_work(tmp_path):
 def test_a_camera_tilt_out_of_range_is_refused_before_any_work(tmp_path):
     proc = run_cli("process", sample_clip(), "-o", tmp_path / "o.bvh", "--tilt", "120")
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == ["mocap: error: --tilt must be -90..90 degrees, got 120.0"]
+    assert proc.stderr.splitlines() == [
+        "mocap: error: --tilt must be 'auto' or -90..90 degrees, got '120'"]
     assert not (tmp_path / "o.bvh").exists()

@@ -71,3 +71,20 @@ def test_camera_tilt_is_asked_checked_remembered_and_given_to_the_estimator(qtbo
     assert again.tilt_label.text() == "tilt -14.5°"
     again.set_camera_tilt(0.0)
     assert again.tilt_label.text() == "" and again.config.tilt_deg == 0.0
+
+
+def test_finding_the_tilt_on_import_is_on_by_default_and_remembered(qtbot, window):
+    """View > Find the camera tilt on import: on by default (imports level the picture by
+    the tilt found from the take, ``offline.level_take``); switched off, the estimator's
+    config says so and a new window remembers it."""
+    from mocap_app.gui.main_window import MainWindow
+    act = window.auto_tilt_action
+    assert act.isCheckable() and act.isChecked() and window.config.auto_tilt
+    act.trigger()                                   # off
+    assert not act.isChecked() and not window.config.auto_tilt
+    assert window.settings.get("capture/auto_tilt", True, bool) is False
+    again = MainWindow(settings=window.settings, probe_cameras=False)
+    qtbot.addWidget(again)
+    assert not again.auto_tilt_action.isChecked() and not again.config.auto_tilt
+    again.set_auto_tilt(True)
+    assert again.auto_tilt_action.isChecked() and again.config.auto_tilt

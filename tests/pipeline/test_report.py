@@ -20,7 +20,10 @@ def test_report_on_a_real_video(shared_data, tmp_path, capsys):
     assert best["lr_asymmetry_mm"] < 1e-9 and best["bone_length_std_mm"] < 1e-9
     assert best["jitter_mm"] < raw["jitter_mm"]
     assert "per-frame (raw)" in capsys.readouterr().out
-    assert rep["options"]["tilt_deg"] == 0.0 and rep["options"]["image_fit"] is True
+    assert rep["options"]["image_fit"] is True
+    # the tilt found from the take (the default): NTU's camera stands level
+    assert abs(rep["options"]["tilt_deg"]) <= 5.0
+    assert rep["tilt_deg"] == rep["options"]["tilt_deg"]
 
 
 def test_report_on_a_missing_file_is_a_one_line_error(tmp_path, capsys):
@@ -31,7 +34,9 @@ def test_report_on_a_missing_file_is_a_one_line_error(tmp_path, capsys):
 def test_report_options_out_of_range_are_refused_naming_the_range(tmp_path, capsys):
     clip = tmp_path / "nope.mp4"
     assert main(["report", str(clip), "--tilt", "95"]) == 2
-    assert "--tilt must be -90..90 degrees, got 95.0" in capsys.readouterr().err
+    assert "--tilt must be 'auto' or -90..90 degrees, got '95'" in capsys.readouterr().err
+    assert main(["report", str(clip), "--tilt", "level"]) == 2
+    assert "--tilt must be 'auto' or -90..90 degrees, got 'level'" in capsys.readouterr().err
     assert main(["report", str(clip), "--hfov", "0"]) == 2
     assert "--hfov must be 1..179 degrees, got 0.0" in capsys.readouterr().err
 
@@ -45,3 +50,5 @@ def test_a_tilted_report_does_not_reuse_the_level_one(tmp_path):
     level = _cache_file(clip, "none", "blazepose")
     assert _cache_file(clip, "none", "blazepose", tilt_deg=0.0) == level
     assert _cache_file(clip, "none", "blazepose", tilt_deg=12.0) != level
+    found = _cache_file(clip, "none", "blazepose", tilt_deg="auto")
+    assert found not in (level, _cache_file(clip, "none", "blazepose", tilt_deg=12.0))

@@ -72,9 +72,15 @@ def test_the_benchmark_runs_on_a_tiny_test_shard(tmp_path, shared_data, capsys):
         assert 0 < r["frames"] <= entry["on_subject"]
         assert 10 < r["pa_mpjpe"] < 400 and r["pa_mpjpe"] <= r["mpjpe"] + 1e-6
     assert "| BlazePose world landmarks |" in capsys.readouterr().out
-    # --tilt: the lifters get each sequence's camera tilt; the detector's rows stay
-    tilted = tmp_path / "tilted.json"
-    assert ev.main(["--data", str(tmp_path), "--json", str(tilted), "--tilt"]) == 0
-    rows_t = json.loads(tilted.read_text())["rows"]
-    assert rows_t["BlazePose world landmarks"] == rows["BlazePose world landmarks"]
-    assert rows_t["lifter, flip-averaged"]["pa_mpjpe"] != rows["lifter, flip-averaged"]["pa_mpjpe"]
+    # --tilt render: the lifters get each sequence's camera tilt, --tilt level none (the
+    # default found each sequence's own); the detector's rows stay, the live row (level
+    # unless told) stays under auto
+    runs = {}
+    for how in ("render", "level"):
+        path = tmp_path / f"{how}.json"
+        assert ev.main(["--data", str(tmp_path), "--json", str(path), "--tilt", how]) == 0
+        runs[how] = json.loads(path.read_text())["rows"]
+    assert runs["render"]["BlazePose world landmarks"] == rows["BlazePose world landmarks"]
+    assert (runs["render"]["lifter, flip-averaged"]["pa_mpjpe"]
+            != runs["level"]["lifter, flip-averaged"]["pa_mpjpe"])
+    assert runs["level"]["lifter, one pass (live)"] == rows["lifter, one pass (live)"]
