@@ -21,7 +21,9 @@ in the picture; the renders' cameras are rolled by up to 5 degrees): ``auto`` (d
 ``mocap process`` does) finds it from the sequence itself after the side check
 (``lift.tilt.estimate_tilt``; the live row stays level, as live capture does), ``render``
 gives them the render camera's own, as ``mocap process --tilt`` would be given it, and
-``level`` lifts every picture as it is.
+``level`` lifts every picture as it is. ``--roll DEG`` turns every sequence as if its
+camera were rolled that much further (the detector's output and the truth turned with
+it): what the tilt found from the take has to undo.
 
 Each row is scored on the same frames: those where the detector found the subject (its box
 overlaps the subject's visible pixels, IoU > 0.3).
@@ -133,6 +135,28 @@ def sources(data: dict, use: np.ndarray, lifter_path=None, refiner_path=None,
     for prefix, lp, rp, both in sets:
         out.update(_lifted_rows(data, use, kp, vis, world_app, prefix, lp, rp, both,
                                 tilt if both else "level"))
+    return out
+
+
+def rolled(data: dict, roll_deg: float) -> dict:
+    """``data`` as cameras rolled ``roll_deg`` further about their optical axes would give
+    it (clockwise in the picture, ``Lifter.tilt_deg``'s sense): the detector's 2D and the
+    truth's pixels turned about the picture's centre, the detector's and the truth's 3D
+    (camera axes) about the optical axis, and the cameras' rotations with them. The
+    detector's output is turned, not run again on turned pictures (BlazePose on a rolled
+    picture errs a little differently)."""
+    a = np.radians(roll_deg)
+    c, s = np.cos(a), np.sin(a)
+    turn2 = np.array([[c, -s], [s, c]])
+    turn3 = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    centre = 0.5 * data["image_size"].astype(np.float64)[:, None, :]
+    out = dict(data)
+    for key in ("landmarks_2d", "joints_px"):
+        out[key] = ((data[key].astype(np.float64) - centre) @ turn2.T + centre).astype(
+            data[key].dtype)
+    for key in ("world_landmarks", "joints_cam"):
+        out[key] = (data[key].astype(np.float64) @ turn3.T).astype(data[key].dtype)
+    out["R"] = np.einsum("ij,njk->nik", turn3, data["R"].astype(np.float64))
     return out
 
 
@@ -272,12 +296,20 @@ def main(argv: list[str] | None = None) -> int:
                         "process does (auto, default), the render camera's own, as mocap "
                         "process --tilt would be given it (render; the renders' cameras are "
                         "rolled up to 5 degrees), or none (level)")
+    p.add_argument("--roll", type=float, default=0.0,
+                   help="turn every sequence as its camera rolled this much further would "
+                        "see it (degrees, -45..45, clockwise; the detector's output turned, "
+                        "not run again): what the tilt found from the take must undo")
     p.add_argument("--reference", nargs=2, metavar=("LIFTER", "REFINER"),
                    help="also score this lifter and refiner (rows prefixed 'reference')")
     args = p.parse_args(argv)
     import torch
     torch.set_num_threads(1)
+    if not -45.0 <= args.roll <= 45.0:
+        p.error(f"--roll must be -45..45 degrees, got {args.roll}")
     data = load_frames(Path(args.data), args.split)
+    if args.roll:
+        data = rolled(data, args.roll)
     n = len(data["found"])
     use = data["on_subject"]
     kp = blazepose_to_app(data["landmarks_2d"].astype(np.float64))

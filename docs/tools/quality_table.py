@@ -25,6 +25,8 @@ def main(argv: list[str]) -> int:
     ratios = [r["checks"]["jitter_ratio_all_vs_raw"] for r in reports.values()]
     print("\njitter all stages / per-frame: " +
           ", ".join(f"{k} {r:.2f}" for k, r in zip(reports, ratios)))
+    print("camera tilt found from each take (degrees): " +
+          ", ".join(f"{k} {r['options']['tilt_deg']:g}" for k, r in reports.items()))
     return 0
 
 

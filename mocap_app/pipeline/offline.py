@@ -190,8 +190,9 @@ def level_take(seq: PoseSequence, lifter):
     found): the take's tilt found from its 2D keypoints and the detector's 3D, and where
     it differs from the tilt ``lifter`` lifted the take with, every frame with a person
     lifted again with it (as the estimator lifts a frame: its keypoints, visibility and
-    the detector's 3D; a batch gives the same answer). The lifter's own tilt is left as
-    it was. Costs about 1 ms a frame on top of the judging (~2 s at most here)."""
+    the detector's 3D, which the side check has dropped where it exchanged the sides; a
+    batch gives the same answer). The lifter's own tilt is left as it was. Costs about
+    1.2 s of judging and 1.2 ms a frame here (docs/BENCHMARKS.md)."""
     from ..lift.tilt import estimate_tilt  # noqa: PLC0415
     valid = np.asarray(seq.valid, bool)
     found = estimate_tilt(lifter, seq.keypoints_2d, seq.visibility, seq.image_size,

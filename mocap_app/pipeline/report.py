@@ -207,10 +207,10 @@ def load_input(path: Path, lifter: str = "auto", hands: bool = False,
 
 def write_report(path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                  options: RefineOptions = RefineOptions(), lifter: str = "auto",
-                 plots: bool = True, hands: bool = False, auto_tilt: bool = False) -> dict:
-    """The motion-quality report of a take or video. ``auto_tilt``: a video's tilt is
-    found from the take (``options.tilt_deg`` then unused); the report's options record
-    the tilt the poses were lifted with."""
+                 plots: bool = True, hands: bool = False, auto_tilt: bool = True) -> dict:
+    """The motion-quality report of a take or video. ``auto_tilt`` (default, as imports
+    and ``mocap report``): a video's tilt is found from the take (``options.tilt_deg``
+    then unused); the report's options record the tilt the poses were lifted with."""
     path = Path(path)
     seq, source = load_input(path, lifter, hands, AUTO if auto_tilt else options.tilt_deg)
     options = replace(options, tilt_deg=source["tilt_deg"])

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.paths import cache_dir, models_dir
 from ..core.pose import PoseSequence
-from ..lift.tilt import AUTO
+from ..lift.tilt import AUTO, AUTO_SEARCH
 from .offline import ShortInput
 
 
@@ -39,8 +39,8 @@ def _cache_file(path: Path, lifter: str, detector: str, hands: bool = False,
     # the side track (the detector's left/right flips put right, hands or not) are not reused
     if hands:
         key += "|hands-v3"      # v2: hands_3d is the mean of the model's two 3D answers; v3: side check
-    if tilt_deg == AUTO:
-        key += "|tilt-auto"             # the take's own tilt found (lift/tilt.py)
+    if tilt_deg == AUTO:                # the take's own tilt found (lift/tilt.py), by
+        key += "|tilt-auto" + AUTO_SEARCH   # this search
     elif tilt_deg:
         key += f"|tilt{tilt_deg:g}"     # lifted from the levelled picture (lift/tilt.py)
     digest = hashlib.sha1(key.encode()).hexdigest()

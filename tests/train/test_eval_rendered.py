@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mocap_app.core.skeleton import J, mirror
 
@@ -16,6 +17,29 @@ import eval_rendered as ev  # noqa: E402
 
 def _pose(rng):
     return rng.normal(size=(25, 3)) * 0.3 + np.array([0.0, 0.0, 3.0])
+
+
+def test_a_roll_turns_pictures_3d_and_cameras_alike():
+    """``--roll``: the truth's 3D turned about the optical axis still projects onto its
+    turned pixels (the principal point is the picture's centre), the detector's output
+    turns the same way, and the camera's tilt grows by the roll."""
+    rng = np.random.default_rng(3)
+    n, f, size = 4, 500.0, np.array([640, 480])
+    joints = rng.normal(size=(n, 25, 3)) * 0.4 + np.array([0.0, 0.0, 4.0])
+    px = f * joints[..., :2] / joints[..., 2:] + size / 2
+    R = np.stack([np.diag([1.0, -1.0, -1.0])] * n)          # world Y up -> camera y down
+    data = {"image_size": np.tile(size, (n, 1)), "joints_cam": joints, "joints_px": px,
+            "world_landmarks": joints[:, :3] - joints[:, :1], "landmarks_2d": px[:, :3],
+            "R": R}
+    out = ev.rolled(data, 20.0)
+    np.testing.assert_allclose(f * out["joints_cam"][..., :2] / out["joints_cam"][..., 2:]
+                               + size / 2, out["joints_px"], atol=1e-6)
+    np.testing.assert_allclose(out["landmarks_2d"], out["joints_px"][:, :3], atol=1e-6)
+    np.testing.assert_allclose(out["world_landmarks"],
+                               out["joints_cam"][:, :3] - out["joints_cam"][:, :1], atol=1e-9)
+    assert ev.render_tilt(R[0]) == 0.0
+    assert ev.render_tilt(out["R"][0]) == pytest.approx(20.0)
+    assert np.linalg.norm(out["joints_px"] - px, axis=-1).max() > 10   # really turned
 
 
 def test_a_perfect_source_scores_zero_and_a_shift_scores_its_length():
