@@ -159,6 +159,27 @@ class ReprocessJob(Job):
         return note
 
 
+class FindTiltJob(Job):
+    """Finds the camera's tilt from a live session's newest frames
+    (``LiveSession.recent_poses``, ``lift.tilt.estimate_tilt``) with a lifter of its own,
+    so the live one goes on lifting meanwhile. Its result: the ``TiltEstimate``."""
+
+    def __init__(self, poses, lifter_kind: str = "auto"):
+        super().__init__()
+        self.poses = poses
+        self.lifter_kind = lifter_kind
+
+    def work(self):
+        from ..lift.tilt import estimate_tilt
+        from ..pipeline.estimator import load_lifter
+        lifter = load_lifter(self.lifter_kind)
+        if lifter is None:
+            raise RuntimeError("finding the camera tilt needs the lifter (models/lifter.pt), "
+                               "and none is loaded")
+        kp, vis, world, size = self.poses
+        return estimate_tilt(lifter, kp, vis, size, world)
+
+
 def take_tilt(meta: dict) -> float:
     """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
     before the setting)."""
@@ -168,4 +189,5 @@ def take_tilt(meta: dict) -> float:
         return 0.0
 
 
-__all__ = ["ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine", "take_tilt"]
+__all__ = ["FindTiltJob", "ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine",
+           "take_tilt"]

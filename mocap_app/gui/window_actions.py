@@ -88,6 +88,12 @@ class WindowActions:
         auto.setChecked(bool(self.settings.get("capture/auto_tilt", True, bool)))
         auto.toggled.connect(self.set_auto_tilt)
         menu.addAction(auto)
+        self.tilt_found = None              # the last tilt found from the camera
+        self.find_tilt_action = find = QAction("Find the camera tilt &now", self)
+        find.setToolTip("While the camera runs: find its tilt from the last few seconds "
+                        "(stand in view) and lift with it from now on; remembered")
+        find.triggered.connect(self.find_camera_tilt)
+        menu.addAction(find)
         stored = self.settings.get("capture/tilt_deg", 0.0, float)
         try:
             stored = check_tilt(stored)
@@ -95,6 +101,44 @@ class WindowActions:
             stored = 0.0
         self.set_camera_tilt(stored)
         self.set_auto_tilt(auto.isChecked())
+
+    def find_camera_tilt(self) -> None:
+        """View > Find the camera tilt now: the tilt found from the live session's newest
+        frames (``gui.offline_jobs.FindTiltJob`` on a worker) becomes the Camera tilt
+        (remembered) and the running session's lifter uses it at once."""
+        from ..lift.tilt import AUTO_MIN_FRAMES  # noqa: PLC0415
+        from .offline_jobs import FindTiltJob  # noqa: PLC0415
+        from .worker import JobRunner  # noqa: PLC0415
+        session = getattr(getattr(self.live_runner, "job", None), "session", None) \
+            if self.live_runner is not None else None
+        if session is None:
+            self.show_error("No camera running", "Start the camera and stand in view for a "
+                            "few seconds, then find its tilt.")
+            return
+        poses = session.recent_poses()
+        seen = 0 if poses is None else len(poses[0])
+        if seen < AUTO_MIN_FRAMES:
+            self.show_error("Not enough frames yet", "Stand in view of the camera for a few "
+                            f"seconds: at least {AUTO_MIN_FRAMES} frames with a person are "
+                            f"needed, {seen} so far.")
+            return
+        job = FindTiltJob(poses, self.config.lifter)
+        runner = JobRunner(job, "find tilt")
+        job.done.connect(lambda found, s=session: self._camera_tilt_found(found, s))
+        job.failed.connect(lambda m: self.show_error("Finding the camera tilt failed", m))
+        self.other_runners.append(runner)
+        self.statusBar().showMessage(f"finding the camera tilt from {seen} frames…")
+        runner.start()
+
+    def _camera_tilt_found(self, found, session) -> None:
+        self.set_camera_tilt(found.tilt_deg)
+        lifter = getattr(getattr(session, "estimator", None), "lifter", None)
+        if lifter is not None:          # the running session lifts with it from now on
+            lifter.tilt_deg = found.tilt_deg
+        self.tilt_found = found
+        self.statusBar().showMessage(f"camera tilt {found.tilt_deg:g}° found from "
+                                     f"{found.frames} frames; the camera's 3D uses it now",
+                                     10000)
 
     def set_auto_tilt(self, on: bool) -> None:
         """Imports find their own tilt (``EstimatorConfig.auto_tilt``); remembered."""

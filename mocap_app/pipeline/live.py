@@ -11,6 +11,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -85,6 +86,9 @@ class LiveStats:
 #: MJPG's 7.5 ms/frame and ~310 MB/min; both in AVI stay readable up to the last whole
 #: frame when a crash cuts the file. MJPG (OpenCV's own AVI writer) is the fallback.
 TAKE_VIDEO_CODECS = ("XVID", "MJPG")
+#: how many of the newest frames with a person a live session keeps for finding the
+#: camera's tilt (``LiveSession.recent_poses``): about 5 s at 30 fps
+RECENT_POSES = 150
 
 
 class _VideoWriterThread:
@@ -186,6 +190,9 @@ class LiveSession:
         self.frame_timeout = frame_timeout   # seconds without a frame: the camera is gone
         self._lock = threading.Lock()
         self._reader: threading.Thread | None = None
+        #: (keypoints, visibility, detector 3D or None, image size) of the newest frames
+        #: with a person, for ``recent_poses``
+        self._recent: deque = deque(maxlen=RECENT_POSES)
 
     # -- recording (may be called from another thread) --
     def start_recording(self, folder: Path, parameters: dict | None = None,
@@ -272,8 +279,30 @@ class LiveSession:
                 else:
                     self.stop_recording("complete")
 
+    def recent_poses(self):
+        """The newest frames with a person (at most ``RECENT_POSES``): (keypoints (T, J, 2)
+        pixels, visibility (T, J), the detector's 3D (T, J, 3), NaN where not given, the
+        image size of the newest), all of one image size; None when there are none. What
+        ``lift.tilt.estimate_tilt`` needs to find the camera's tilt while it runs; safe to
+        call from another thread."""
+        with self._lock:
+            recent = list(self._recent)
+        if not recent:
+            return None
+        size = recent[-1][3]
+        recent = [r for r in recent if r[3] == size]
+        kp = np.stack([r[0] for r in recent])
+        vis = np.stack([r[1] for r in recent])
+        world = np.stack([r[2] if r[2] is not None else np.full(kp.shape[1:2] + (3,), np.nan)
+                          for r in recent])
+        return kp, vis, world, size
+
     def _process(self, frame: Frame, arrived: float) -> None:
         pose = self.estimator.estimate(frame.image, frame.index, frame.timestamp)
+        if pose.has_person and pose.keypoints_2d is not None:
+            with self._lock:
+                self._recent.append((pose.keypoints_2d, pose.visibility, pose.detector_3d,
+                                     tuple(int(v) for v in pose.image_size)))
         refined = None
         if self.refiner is not None:
             refined = self.refiner.push(pose.joints_3d, frame.timestamp)

@@ -175,3 +175,30 @@ def test_closing_the_window_while_recording_keeps_the_take(qtbot, takes_root):
     assert w.live_runner is None
     seq, meta = load_take(folder)
     assert meta["status"] == "complete" and len(seq) >= 5
+
+
+def test_find_the_camera_tilt_from_the_running_camera(qtbot, window):
+    """View > Find the camera tilt now: refused without a camera; with one, the tilt found
+    from its newest frames (the sample's camera stands level: within a few degrees) becomes
+    the remembered Camera tilt and the running session's lifter uses it at once."""
+    from mocap_app.lift.tilt import AUTO_MIN_FRAMES
+    window.find_tilt_action.trigger()
+    assert window.errors[-1][0] == "No camera running" and window.tilt_found is None
+    assert window.start_live(lambda: PacedVideoSource(sample_clip(), loop=True),
+                             "fake camera")
+    def seen() -> int:
+        session = getattr(window.live_runner.job, "session", None)
+        poses = session.recent_poses() if session is not None else None
+        return 0 if poses is None else len(poses[0])
+    qtbot.waitUntil(lambda: seen() >= 3 * AUTO_MIN_FRAMES, timeout=60_000)
+    session = window.live_runner.job.session
+    window.find_tilt_action.trigger()
+    qtbot.waitUntil(lambda: window.tilt_found is not None, timeout=60_000)
+    found = window.tilt_found
+    assert found.frames >= 3 * AUTO_MIN_FRAMES and abs(found.tilt_deg) <= 7.5
+    assert window.config.tilt_deg == found.tilt_deg
+    assert window.settings.get("capture/tilt_deg", 0.0, float) == found.tilt_deg
+    assert session.estimator.lifter.tilt_deg == found.tilt_deg
+    window.stop_live()
+    qtbot.waitUntil(lambda: window.mode == "idle", timeout=10_000)
+    assert [e for e in window.errors if e[0] != "No camera running"] == []

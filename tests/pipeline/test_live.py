@@ -103,3 +103,26 @@ def test_video_encoder_failure_stops_the_take_and_keeps_the_poses(tmp_path):
     assert meta["status"] == "stopped"
     assert len(seq) == written + 1 > 0    # the failing call's pose was written first
     assert released == [True]             # the broken encoder was still closed, once
+
+
+def test_a_live_session_keeps_its_newest_poses_for_finding_the_tilt(monkeypatch):
+    """``LiveSession.recent_poses``: the keypoints, visibility and detector 3D of the
+    newest frames with a person, in order, at most ``RECENT_POSES`` of them (what View >
+    Find the camera tilt now judges by)."""
+    import mocap_app.pipeline.live as live
+    monkeypatch.setattr(live, "RECENT_POSES", 12)
+    source = PacedVideoSource(sample_clip(), fail_after=40, speed=4.0)
+    estimator = PoseEstimator(EstimatorConfig(lifter="none"))
+    results = []
+    session = live.LiveSession(source, estimator, on_result=results.append)
+    assert session.recent_poses() is None
+    session.run(threading.Event())
+    estimator.close()
+    with_person = [r.pose for r in results if r.pose.has_person]
+    assert len(with_person) > 12
+    kp, vis, world, size = session.recent_poses()
+    assert kp.shape == (12, 25, 2) and vis.shape == (12, 25) and world.shape == (12, 25, 3)
+    np.testing.assert_array_equal(kp, [p.keypoints_2d for p in with_person[-12:]])
+    np.testing.assert_array_equal(vis, [p.visibility for p in with_person[-12:]])
+    np.testing.assert_array_equal(world, [p.detector_3d for p in with_person[-12:]])
+    assert size == tuple(with_person[-1].image_size)
