@@ -131,13 +131,13 @@ def cmd_process(args) -> int:
     print(f"{video.name}: {result.frames} frames, {result.frames_with_person} with a person, "
           f"{result.raw.fps:.2f} fps video, processed at {result.fps_processed:.1f} fps in "
           f"{result.seconds:.1f} s -> {out}")
-    if "tilt_found" in result.info and result.info["tilt_deg"]:
-        print(f"{video.name}: the camera's tilt found from the take: "
-              f"{result.info['tilt_deg']:g} degrees (lifted levelled; --tilt 0 lifts the "
-              f"picture as it is)")
     if result.info.get("side_swaps_fixed"):
         print(f"{video.name}: left and right put right on {result.info['side_swaps_fixed']} "
               f"frames where the body detector had exchanged them")
+    if "tilt_found" in result.info:
+        print(f"{video.name}: the camera's tilt found from the take: "
+              f"{result.info['tilt_deg']:g} degrees (the picture lifted levelled by it; "
+              f"--tilt DEG gives it instead)")
     if result.short_input is not None:
         print(f"mocap: warning: {result.short_input.message(video.name)}", file=sys.stderr)
         return EXIT_SHORT_INPUT

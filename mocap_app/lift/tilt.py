@@ -60,8 +60,11 @@ class TiltEstimate:
     gap: float                # ... on the picture levelled by ``tilt_deg``
 
     def as_dict(self) -> dict:
+        """For take.json and reports (strict JSON: None where a gap is NaN)."""
+        def num(x: float):
+            return round(float(x), 5) if np.isfinite(x) else None
         return {"tilt_deg": self.tilt_deg, "frames": self.frames,
-                "level_gap": round(self.level_gap, 5), "gap": round(self.gap, 5)}
+                "level_gap": num(self.level_gap), "gap": num(self.gap)}
 
 
 def estimate_tilt(lifter, keypoints_2d: np.ndarray, visibility: np.ndarray, image_size,
@@ -110,7 +113,8 @@ def estimate_tilt(lifter, keypoints_2d: np.ndarray, visibility: np.ndarray, imag
                 gap(a)
         best = min(gaps, key=gaps.get)
         tilt = float(best)
-        lo, hi = gaps.get(round(best - AUTO_FINE_DEG, 6)), gaps.get(round(best + AUTO_FINE_DEG, 6))
+        lo = gaps.get(round(best - AUTO_FINE_DEG, 6))
+        hi = gaps.get(round(best + AUTO_FINE_DEG, 6))
         if lo is not None and hi is not None and lo + hi - 2 * gaps[best] > 0:
             vertex = best + 0.5 * AUTO_FINE_DEG * (lo - hi) / (lo + hi - 2 * gaps[best])
             vertex = float(round(vertex, 1))

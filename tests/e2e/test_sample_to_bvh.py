@@ -27,11 +27,14 @@ def processed(tmp_path_factory):
 def test_summary_line(processed):
     _, proc = processed
     lines = proc.stdout.strip().splitlines()
-    assert lines[-2].startswith("sample_walk.mp4: 230 frames,") and "with a person" in lines[-2]
+    assert lines[-3].startswith("sample_walk.mp4: 230 frames,") and "with a person" in lines[-3]
     # known answer (docs/SIDES.md): the detector exchanges the man's left and right on
     # frames 68-71 of this clip, and the side check puts them right
-    assert lines[-1] == ("sample_walk.mp4: left and right put right on 4 frames where the "
+    assert lines[-2] == ("sample_walk.mp4: left and right put right on 4 frames where the "
                          "body detector had exchanged them")
+    # the camera's tilt found from the take: the clip's camera stands level
+    tilt = lines[-1].removeprefix("sample_walk.mp4: the camera's tilt found from the take: ")
+    assert abs(float(tilt.split(" degrees")[0])) <= 5.0
 
 
 def test_bvh_frames_and_frame_time_match_the_video(processed):
@@ -55,7 +58,9 @@ def test_forward_kinematics_of_the_file_equals_the_pipeline_joints(processed):
     out, _ = processed
     seq, meta = load_take(out / "take")
     assert meta["frame_count"] == 230
-    assert meta["parameters"]["tilt_deg"] == 0.0        # the camera tilt it was lifted with
+    # the camera tilt it was lifted with: found from the take (a level camera)
+    assert meta["parameters"]["tilt_deg"] == meta["parameters"]["tilt_found"]["tilt_deg"]
+    assert abs(meta["parameters"]["tilt_deg"]) <= 5.0
     expected, names = rig_joint_positions(seq, ExportOptions())
     motion = read_bvh(out / "walk.bvh")
     assert tuple(motion.names) == tuple(names)

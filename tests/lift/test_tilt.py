@@ -64,9 +64,9 @@ def lifter():
 
 def test_a_level_camera_is_found_level_and_a_rolled_one_rolled_by_its_roll(lifter, taiji):
     """Known answers: hybrik_taiji's camera stands level, so its tilt is found within a few
-    degrees of 0 (the lifter reads a body's lean too); the same picture turned about its centre by 20 degrees (a camera rolled
-    by 20: exactly what ``levelled`` undoes) is found 20 degrees further, because the
-    search then meets the same levelled pictures."""
+    degrees of 0 (the lifter reads a body's lean too); the same picture turned about its
+    centre by 20 degrees (a camera rolled by 20: exactly what ``levelled`` undoes) is
+    found 20 degrees further, because the search then meets the same levelled pictures."""
     from mocap_app.lift.tilt import AUTO_MIN_FRAMES, estimate_tilt
     kp, vis, world, size = taiji
     level = estimate_tilt(lifter, kp, vis, size, world)
@@ -85,6 +85,8 @@ def test_a_level_camera_is_found_level_and_a_rolled_one_rolled_by_its_roll(lifte
     lifter.tilt_deg = 0.0
     few = estimate_tilt(lifter, kp[:AUTO_MIN_FRAMES - 1], vis[:AUTO_MIN_FRAMES - 1], size)
     assert few.tilt_deg == 0.0 and few.frames == AUTO_MIN_FRAMES - 1
+    assert few.as_dict() == {"tilt_deg": 0.0, "frames": AUTO_MIN_FRAMES - 1,
+                             "level_gap": None, "gap": None}      # strict JSON
 
 
 def test_a_take_levelled_by_its_own_tilt_is_lifted_as_with_that_tilt_given(lifter, taiji):
