@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError, check_range
-from ..lift.tilt import MAX_TILT_DEG
+from ..lift.tilt import AUTO, MAX_TILT_DEG
 
 
 def add_stream_commands(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -48,10 +48,11 @@ def add_stream_commands(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--lifter", default="auto",
                    help="'auto' (shipped lifter if present), 'none' or a path")
     p.add_argument("--no-refine", action="store_true", help="no causal refiner")
-    p.add_argument("--tilt", type=float, default=0.0,
+    p.add_argument("--tilt", default="0",
                    help="how far the world's vertical leans in the camera's picture, degrees "
                         "clockwise, -90..90 (a rolled camera: the body is lifted from the "
-                        "picture levelled; default: %(default)s)")
+                        "picture levelled; default: %(default)s). A live stream cannot find "
+                        "it by itself: mocap process reports it for a clip from the camera")
     p.set_defaults(func=cmd_stream)
 
     a = sub.add_parser("blender-addon", parents=parents,
@@ -83,6 +84,16 @@ def stream_settings(args):
         raise UserError(str(exc), EXIT_USAGE) from None
     if args.seconds is not None and not args.seconds > 0:
         raise UserError(f"--seconds must be positive, got {args.seconds}", EXIT_USAGE)
+    if isinstance(args.tilt, str) and args.tilt.strip().lower() == AUTO:
+        raise UserError("--tilt auto is for files: a live stream cannot look ahead to find "
+                        "the camera's tilt; give it in degrees, -90..90 (mocap process "
+                        "reports it for a clip from this camera, the window's View > Find "
+                        "the camera tilt now finds it live)", EXIT_USAGE)
+    try:
+        args.tilt = float(args.tilt)
+    except ValueError:
+        raise UserError(f"--tilt must be -{MAX_TILT_DEG:g}..{MAX_TILT_DEG:g} degrees, got "
+                        f"{args.tilt!r}", EXIT_USAGE) from None
     check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
     return settings
 

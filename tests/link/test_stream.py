@@ -143,6 +143,8 @@ def test_mocap_stream_replays_a_take_at_its_timing(tmp_path, capsys):
     (["--host", "not-an-address"], "not an IP address"),
     (["--seconds", "-1"], "positive"),
     (["--tilt", "100"], "--tilt must be -90..90 degrees"),
+    (["--tilt", "level"], "--tilt must be -90..90 degrees, got 'level'"),
+    (["--tilt", "auto"], "--tilt auto is for files: a live stream cannot look ahead"),
 ])
 def test_bad_stream_options_are_refused_at_once(tmp_path, capsys, argv, message):
     t0 = time.monotonic()
