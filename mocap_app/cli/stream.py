@@ -14,8 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError, check_range
-from ..lift.tilt import AUTO, MAX_TILT_DEG
+from ..core.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, UserError
+from ..lift.tilt import AUTO, MAX_TILT_DEG, tilt_setting
 
 
 def add_stream_commands(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -84,17 +84,17 @@ def stream_settings(args):
         raise UserError(str(exc), EXIT_USAGE) from None
     if args.seconds is not None and not args.seconds > 0:
         raise UserError(f"--seconds must be positive, got {args.seconds}", EXIT_USAGE)
-    if isinstance(args.tilt, str) and args.tilt.strip().lower() == AUTO:
+    try:
+        tilt = tilt_setting(args.tilt)
+    except ValueError:
+        raise UserError(f"--tilt must be -{MAX_TILT_DEG:g}..{MAX_TILT_DEG:g} degrees, got "
+                        f"{args.tilt!r}", EXIT_USAGE) from None
+    if tilt == AUTO:
         raise UserError("--tilt auto is for files: a live stream cannot look ahead to find "
                         "the camera's tilt; give it in degrees, -90..90 (mocap process "
                         "reports it for a clip from this camera, the window's View > Find "
                         "the camera tilt now finds it live)", EXIT_USAGE)
-    try:
-        args.tilt = float(args.tilt)
-    except ValueError:
-        raise UserError(f"--tilt must be -{MAX_TILT_DEG:g}..{MAX_TILT_DEG:g} degrees, got "
-                        f"{args.tilt!r}", EXIT_USAGE) from None
-    check_range("--tilt", args.tilt, -MAX_TILT_DEG, MAX_TILT_DEG)
+    args.tilt = tilt
     return settings
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..lift.tilt import check_tilt
+from ..pipeline.offline import take_tilt
 from .worker import Job, JobCancelled, LatestBox
 
 
@@ -178,15 +178,6 @@ class FindTiltJob(Job):
                                "and none is loaded")
         kp, vis, world, size = self.poses
         return estimate_tilt(lifter, kp, vis, size, world)
-
-
-def take_tilt(meta: dict) -> float:
-    """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
-    before the setting)."""
-    try:
-        return check_tilt((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
-    except (TypeError, ValueError):     # a hand-edited take.json: lift it level
-        return 0.0
 
 
 __all__ = ["FindTiltJob", "ImportResult", "OfflineImportJob", "ReprocessJob", "make_refine",

@@ -185,6 +185,16 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
                          time.perf_counter() - t0, info, short)
 
 
+def take_tilt(meta: dict) -> float:
+    """The camera tilt a take was lifted with (its take.json parameters; 0 for takes from
+    before the setting)."""
+    from ..lift.tilt import check_tilt  # noqa: PLC0415
+    try:
+        return check_tilt((meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0)
+    except (TypeError, ValueError):     # a hand-edited take.json: lift it level
+        return 0.0
+
+
 def level_take(seq: PoseSequence, lifter):
     """(``seq`` lifted again levelled by its own tilt, what ``lift.tilt.estimate_tilt``
     found): the take's tilt found from its 2D keypoints and the detector's 3D, and where

@@ -192,10 +192,10 @@ def load_input(path: Path, lifter: str = "auto", hands: bool = False,
     found from the take). The source's "tilt_deg": the tilt the poses were lifted with."""
     if path.is_dir() or path.suffix == ".npz":
         from ..takes import load_take  # noqa: PLC0415
+        from .offline import take_tilt  # noqa: PLC0415
         seq, meta = load_take(path, which="raw")
-        tilt = (meta.get("parameters") or {}).get("tilt_deg", 0.0) or 0.0
         return seq, {"kind": "take", "name": meta.get("name", path.stem),
-                     "tilt_deg": float(tilt)}
+                     "tilt_deg": take_tilt(meta)}
     from .report_inputs import per_frame_poses  # noqa: PLC0415
     seq, lifted, short, tilt = per_frame_poses(path, lifter, hands=hands, tilt_deg=tilt_deg)
     source = {"kind": "video", "name": path.stem, "tilt_deg": tilt,
