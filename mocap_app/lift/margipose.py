@@ -100,7 +100,7 @@ class MargiPose(nn.Module):
         return MargiPoseOutput(coords, maps["xy"], maps["zy"], maps["xz"])
 
 
-def fused_for_inference(model: "MargiPose") -> "MargiPose":
+def fused_for_inference(model: "MargiPose") -> "InferenceMargiPose":
     """A copy of ``model`` for inference: each Linear + BatchNorm pair folded into one
     Linear (batch norm in eval mode is an affine map per feature) and the dropouts left
     out. Same answers to float rounding (tests/lift/test_inference.py); fewer and smaller
@@ -127,7 +127,47 @@ def fused_for_inference(model: "MargiPose") -> "MargiPose":
     fused.inp = fold(fused.inp)
     for block in fused.trunk:
         block.net = fold(block.net)
-    return fused
+    return InferenceMargiPose(fused)
+
+
+class InferenceMargiPose(nn.Module):
+    """The folded network of ``fused_for_inference`` with its three plane decoders run as
+    one: their projections stacked into one Linear, the three planes' logits, softmax and
+    soft-argmax computed together. The same function as ``MargiPose.forward`` (float
+    rounding aside) in about half the steps: a one-frame live lift is mostly per-step
+    overhead on a CPU (docs/BENCHMARKS.md). Not for training."""
+
+    def __init__(self, folded: MargiPose):
+        super().__init__()
+        self.config = c = folded.config
+        self.inp, self.trunk, self.embed = folded.inp, folded.trunk, folded.embed
+        self.joint_code = folded.joint_code
+        decs = [folded.decoders[p] for p in PLANES]
+        self.proj = nn.Linear(c.embed, len(PLANES) * decs[0].proj.out_features)
+        with torch.no_grad():
+            self.proj.weight.copy_(torch.cat([d.proj.weight for d in decs]))
+            self.proj.bias.copy_(torch.cat([d.proj.bias for d in decs]))
+        s = c.heatmap_size
+        self.register_buffer("centres", (2 * torch.arange(s, dtype=torch.float32) + 1) / s - 1,
+                             persistent=False)
+
+    def forward(self, keypoints: torch.Tensor) -> MargiPoseOutput:
+        c = self.config
+        b, j, s, r = keypoints.shape[0], c.joints, c.heatmap_size, c.rank
+        h = self.trunk(self.inp(_own_features(keypoints, c).reshape(b, -1)))
+        e = torch.relu(self.embed(h).view(b, j, c.embed) + self.joint_code)
+        p = self.proj(e.reshape(b * j, c.embed)).view(b * j, len(PLANES), 2, 1 + r, s)
+        rows, cols = p[:, :, 0], p[:, :, 1]                     # (N, 3, 1 + r, S)
+        logits = (rows[:, :, 0, :, None] + cols[:, :, 0, None, :]
+                  + torch.einsum("npks,npkt->npst", rows[:, :, 1:], cols[:, :, 1:]))
+        maps = torch.softmax(logits.view(b, j, len(PLANES), s * s), -1).view(
+            b, j, len(PLANES), s, s)                            # (B, J, 3, S, S)
+        across = (maps.sum(-2) * self.centres).sum(-1)          # (B, J, 3): column axis
+        down = (maps.sum(-1) * self.centres).sum(-1)            # (B, J, 3): row axis
+        # xy: x = its column, y = its row; zy: z its column; xz: z its row (PLANES order)
+        coords = torch.stack([across[..., 0], down[..., 0],
+                              0.5 * (across[..., 1] + down[..., 2])], -1)
+        return MargiPoseOutput(coords, maps[:, :, 0], maps[:, :, 1], maps[:, :, 2])
 
 
 @dataclass

@@ -52,6 +52,14 @@ _FACE = [J[n] for n in ("head", "nose", "left_ear", "right_ear")]
 _FACE_MASK = np.isin(np.arange(NUM_JOINTS), _FACE)
 
 
+def _nan_to_num(x: np.ndarray, nan: float = 0.0) -> np.ndarray:
+    """``np.nan_to_num(x, nan=nan)`` of a float array, read-only: ``x`` itself when it is
+    all finite (the usual frame; numpy's version costs tens of microseconds a call, which
+    a one-frame live lift feels)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan)
+
+
 def body_scale(joints: np.ndarray) -> np.ndarray:
     """S = |neck - pelvis| + mean thigh + mean shin, metres: (..., J, 3) -> (...)."""
     def length(a, b):
@@ -66,7 +74,7 @@ def face_ratio(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     nose and ears) over the 2D neck-pelvis distance; NaN with fewer than two visible face
     points or no torso."""
     kp = np.asarray(keypoints, dtype=np.float64)
-    vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64))
+    vis = _nan_to_num(visibility)
     seen = (vis[..., _FACE] >= VISIBLE) & np.isfinite(kp[..., _FACE, :]).all(-1)
     face = np.where(seen[..., None], kp[..., _FACE, :], np.nan)             # (..., 4, 2)
     d = np.linalg.norm(face[..., :, None, :] - face[..., None, :, :], axis=-1)
@@ -80,7 +88,7 @@ def face_ratio(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
 def collapsed_face(keypoints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """(...,) bool: the face points shrank below ``FACE_MIN_RATIO`` of the torso."""
     r = face_ratio(keypoints, visibility)
-    return np.nan_to_num(r, nan=np.inf) < FACE_MIN_RATIO
+    return _nan_to_num(r, nan=np.inf) < FACE_MIN_RATIO
 
 
 def detector_features(world: np.ndarray | None, shape: tuple) -> np.ndarray:
@@ -115,7 +123,7 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray,
     (which needs ``image_size``) the input is (..., J, 9): also ``detector_features`` of
     ``world`` (the detector's 3D, or None: not given)."""
     kp = np.asarray(keypoints, dtype=np.float64)
-    vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0)
+    vis = _nan_to_num(visibility)
     assert kp.shape[-2:] == (NUM_JOINTS, 2), kp.shape
     finite = np.isfinite(kp).all(-1)
     vis = np.where(finite, np.clip(vis, 0.0, 1.0), 0.0)
@@ -130,15 +138,16 @@ def normalize_keypoints(keypoints: np.ndarray, visibility: np.ndarray,
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)    # a sample with no joint at all
         lo, hi = np.nanmin(big, axis=-2), np.nanmax(big, axis=-2)     # (..., 2)
-    centre = np.nan_to_num(0.5 * (lo + hi))
-    half = np.nan_to_num(0.5 * np.max(hi - lo, axis=-1, keepdims=True), nan=1.0)
+    centre = _nan_to_num(0.5 * (lo + hi))
+    half = _nan_to_num(0.5 * np.max(hi - lo, axis=-1, keepdims=True), nan=1.0)
     half = np.maximum(half, 1e-6)
-    xy = (np.nan_to_num(kp) - centre[..., None, :]) / half[..., None, :]
+    kp0 = _nan_to_num(kp)
+    xy = (kp0 - centre[..., None, :]) / half[..., None, :]
     xy = np.where(finite[..., None], np.clip(xy, -3, 3), 0.0)
     parts = [xy, vis[..., None]]
     if image_size is not None:
         size = np.broadcast_to(np.asarray(image_size, dtype=np.float64), kp.shape[:-2] + (2,))
-        ray = (np.nan_to_num(kp) - 0.5 * size[..., None, :]) / size.max(-1)[..., None, None]
+        ray = (kp0 - 0.5 * size[..., None, :]) / size.max(-1)[..., None, None]
         parts.append(np.where(finite[..., None], np.clip(ray, -1, 1), 0.0))
     if detector_3d:
         if image_size is None:

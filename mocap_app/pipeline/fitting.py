@@ -76,20 +76,40 @@ def estimate_bone_lengths(joints: np.ndarray, visibility: np.ndarray | None = No
     return out
 
 
+def _levels() -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """The skeleton's joints by depth below the root: per level (children, their parents,
+    their bones' indices into ``BONES``), so a pose is rebuilt level by level."""
+    depth = [0] * NUM_JOINTS
+    for child in range(1, NUM_JOINTS):     # parents come before children in the app skeleton
+        depth[child] = depth[PARENTS[child]] + 1
+    index = {b: k for k, b in enumerate(BONES)}
+    out = []
+    for level in range(1, max(depth) + 1):
+        kids = np.array([c for c in range(NUM_JOINTS) if depth[c] == level])
+        parents = np.array([PARENTS[c] for c in kids])
+        out.append((kids, parents, np.array([index[(PARENTS[c], c)] for c in kids])))
+    return tuple(out)
+
+
+_LEVELS = _levels()
+
+
 def apply_bone_lengths(joints: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Rebuild poses from the root outwards with the given bone lengths and each frame's
     own bone directions. (..., 25, 3) -> (..., 25, 3); the root joint stays put.
 
-    A zero-length bone in the input (direction undefined) keeps the child on its parent."""
-    out = np.array(joints, dtype=np.float64, copy=True)
-    index = {b: k for k, b in enumerate(BONES)}
-    for child in range(1, NUM_JOINTS):   # parents come before children in the app skeleton
-        parent = PARENTS[child]
-        d = joints[..., child, :] - joints[..., parent, :]
+    A zero-length bone in the input (direction undefined) keeps the child on its parent.
+    (All the joints of one depth below the root at once: the same sums in the same order
+    as joint by joint, a few times faster, which the live loop feels.)"""
+    joints = np.asarray(joints, dtype=np.float64)
+    lengths = np.asarray(lengths, dtype=np.float64)
+    out = joints.copy()
+    for kids, parents, bones in _LEVELS:
+        d = joints[..., kids, :] - joints[..., parents, :]
         norm = np.linalg.norm(d, axis=-1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             unit = np.where(norm > 1e-12, d / norm, 0.0)
-        out[..., child, :] = out[..., parent, :] + lengths[index[(parent, child)]] * unit
+        out[..., kids, :] = out[..., parents, :] + lengths[bones][:, None] * unit
     return out
 
 
