@@ -7,7 +7,6 @@ frame's pose (and the camera image) to a take folder as it happens.
 """
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -91,13 +90,25 @@ TAKE_VIDEO_CODECS = ("XVID", "MJPG")
 RECENT_POSES = 150
 
 
+#: At most this much of the take's video waits in memory for the encoder (frames' worth at
+#: the take's rate): on a CPU too busy for the encoder the live loop waits for it instead,
+#: so a crash loses at most this much video behind the poses already on disk
+#: (tests/reliability/test_faults.py kills a recording under load).
+VIDEO_QUEUE_SECONDS = 0.5
+
+
 class _VideoWriterThread:
     """Encodes the take's frames (MPEG-4, or MJPG as a fallback) on its own thread, so the
-    processing loop does not wait for the encoder. The queue is bounded (back-pressure,
-    never silent drops): if the disk or the encoder cannot keep up, ``put`` waits."""
+    processing loop does not wait for the encoder. The queue holds at most
+    ``VIDEO_QUEUE_SECONDS`` of frames (back-pressure, never silent drops): if the disk or
+    the encoder cannot keep up, ``put`` waits, so a crash never loses more than that much
+    of the video behind the poses already written."""
 
-    def __init__(self, path: Path, fps: float, size: tuple[int, int], queue_frames: int = 60,
+    def __init__(self, path: Path, fps: float, size: tuple[int, int],
+                 queue_frames: int | None = None,
                  codecs: tuple[str, ...] = TAKE_VIDEO_CODECS):
+        if queue_frames is None:
+            queue_frames = max(1, round(VIDEO_QUEUE_SECONDS * fps)) if fps > 0 else 15
         self.codec = None
         for codec in codecs:
             self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, size)
@@ -113,12 +124,6 @@ class _VideoWriterThread:
             self._thread.start()
 
     def _run(self) -> None:
-        # Recording is background work: on a busy CPU the detector goes first and the
-        # encoder catches up from its queue (Linux: a thread's own nice value).
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):   # not on this platform / not permitted
-            pass
         while True:
             img = self._queue.get()
             if img is None:

@@ -105,6 +105,53 @@ def test_video_encoder_failure_stops_the_take_and_keeps_the_poses(tmp_path):
     assert released == [True]             # the broken encoder was still closed, once
 
 
+def test_a_stalled_encoder_holds_the_take_back_by_half_a_second_at_most(tmp_path):
+    """The take's video queue holds at most ``VIDEO_QUEUE_SECONDS`` of frames: when the
+    encoder stalls (a CPU too busy for it), recording waits for it rather than letting
+    the video fall further behind the poses on disk (a crash then loses at most that)."""
+    from mocap_app.capture.base import Frame
+    from mocap_app.core.pose import FramePose
+    from mocap_app.pipeline.live import VIDEO_QUEUE_SECONDS, Recorder
+
+    go = threading.Event()
+    encoded = []
+
+    class StalledWriter:
+        def write(self, img):
+            go.wait(30)
+            encoded.append(img)
+
+        def release(self):
+            pass
+
+    rec = Recorder(tmp_path / "take", 30.0, (64, 48), source="test")
+    rec._video._writer = StalledWriter()
+    img = np.zeros((48, 64, 3), np.uint8)
+    done = []
+
+    def record():
+        for i in range(60):
+            rec.write(Frame(i, i / 30, img), FramePose(
+                index=i, timestamp=i / 30, image_size=(64, 48),
+                keypoints_2d=np.zeros((25, 2)), visibility=np.ones(25),
+                joints_3d=np.zeros((25, 3))))
+            done.append(i)
+
+    worker = threading.Thread(target=record)
+    worker.start()
+    worker.join(2.0)
+    assert worker.is_alive()                     # held back by the stalled encoder...
+    queued = round(VIDEO_QUEUE_SECONDS * 30)
+    # ...after the queue's 15 frames, the one in the encoder and the one waiting to enter
+    assert len(done) == queued + 1
+    go.set()
+    worker.join(30)
+    rec.close("complete")
+    assert len(done) == 60 and len(encoded) == 60     # nothing dropped once it caught up
+    seq, _ = load_take(tmp_path / "take")
+    assert len(seq) == 60
+
+
 def test_a_live_session_keeps_its_newest_poses_for_finding_the_tilt(monkeypatch):
     """``LiveSession.recent_poses``: the keypoints, visibility and detector 3D of the
     newest frames with a person, in order, at most ``RECENT_POSES`` of them (what View >
