@@ -148,8 +148,10 @@ class InferenceMargiPose(nn.Module):
             self.proj.weight.copy_(torch.cat([d.proj.weight for d in decs]))
             self.proj.bias.copy_(torch.cat([d.proj.bias for d in decs]))
         s = c.heatmap_size
-        self.register_buffer("centres", (2 * torch.arange(s, dtype=torch.float32) + 1) / s - 1,
+        self.register_buffer("centres", (2 * torch.arange(s, dtype=torch.float64) + 1) / s - 1,
                              persistent=False)
+        # where the network lives (CUDA when the lifter was loaded there), its dtype too
+        self.to(device=folded.joint_code.device, dtype=folded.joint_code.dtype)
 
     def forward(self, keypoints: torch.Tensor) -> MargiPoseOutput:
         c = self.config

@@ -274,3 +274,26 @@ def test_the_estimator_hands_its_tilt_to_the_lifter_and_refuses_a_wrong_one():
         EstimatorConfig(tilt_deg=float("nan"))
     est = PoseEstimator(EstimatorConfig(tilt_deg=-12.5), detector=object())
     assert est.lifter.tilt_deg == -12.5
+
+
+def test_the_inference_network_lives_where_the_loaded_one_does():
+    """``fused_for_inference`` puts its merged decoder and pixel centres on the folded
+    network's device and dtype (CUDA when the lifter was loaded there): here a float64
+    network stays float64 throughout and answers as the plain one does."""
+    import torch
+    from mocap_app.lift.margipose import MargiPose, MargiPoseConfig, fused_for_inference
+    torch.manual_seed(0)
+    plain = MargiPose(MargiPoseConfig(in_features=9, width=64, embed=16)).double().eval()
+    for m in plain.modules():           # batch norm with real statistics, not 0 / 1
+        if isinstance(m, torch.nn.BatchNorm1d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    fused = fused_for_inference(plain)
+    assert {p.dtype for p in fused.parameters()} == {torch.float64}
+    assert {b.dtype for b in fused.buffers()} == {torch.float64}
+    x = torch.randn(5, 25, 9, dtype=torch.float64)
+    with torch.inference_mode():
+        a, b = plain(x), fused(x)
+    for name in ("coords", "xy", "zy", "xz"):
+        np.testing.assert_allclose(getattr(b, name).numpy(), getattr(a, name).numpy(),
+                                   atol=1e-10)
