@@ -37,6 +37,14 @@ FLIP_AVERAGE = True
 _PERM = list(MIRROR_PERMUTATION)
 
 
+def liftable(keypoints_2d: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(...,) bool: the frames ``Lifter.lift`` gives joints for (``valid``): at least
+    ``MIN_KEYPOINTS`` keypoints finite and with some visibility. The same at any tilt."""
+    kp = np.asarray(keypoints_2d, dtype=np.float64)
+    vis = np.asarray(visibility, dtype=np.float64)
+    return (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1) >= MIN_KEYPOINTS
+
+
 def mirror_x(t):
     """Network inputs (B, J, 3, 5 or 9: x, y, visibility[, image x, image y[, detector
     x, y, z, given]]) or cube coordinates (B, J, 3) of the mirror image: every x -> -x,
@@ -229,8 +237,7 @@ class Lifter:
         w, h = image_size
         if w <= 0 or h <= 0:
             raise ValueError(f"bad image size {image_size}")
-        usable = (np.isfinite(kp).all(-1) & (np.nan_to_num(vis) > 0)).sum(-1)
-        valid = usable >= MIN_KEYPOINTS
+        valid = liftable(kp, vis)
         if world is not None:
             world = np.asarray(world, dtype=np.float64).reshape(kp.shape[0], NUM_JOINTS, 3)
         x = torch.from_numpy(normalize_keypoints(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -151,6 +152,21 @@ class PoseEstimator:
             self.side_tracker = SideTracker()
         self._exchanged = False     # this frame's left and right were put right
         self.side_fixed = 0         # frames put right so far (the live status bar)
+        #: offline, while the take's camera tilt is still to be found (``lifting_later``):
+        #: frames are not lifted, their 3D is the detector's own until the whole take is
+        #: lifted once at the tilt found (``offline.level_take``)
+        self.lift_later = False
+
+    @contextmanager
+    def lifting_later(self):
+        """Within: frames with enough keypoints to lift (``lift.inference.liftable``) get
+        the detector's own 3D as a stand-in (0 where it has none) instead of a lift, so
+        ``process_video`` lifts the take once, after finding its tilt, and not twice."""
+        before, self.lift_later = self.lift_later, self.lifter is not None
+        try:
+            yield self.lift_later
+        finally:
+            self.lift_later = before
 
     @property
     def uses_lifter(self) -> bool:
@@ -240,7 +256,12 @@ class PoseEstimator:
                                                                                   world)
             self.side_fixed += self._exchanged
         heatmaps = None
-        if self.lifter is not None:
+        if self.lift_later:
+            from ..lift.inference import liftable  # noqa: PLC0415
+            if not liftable(kp, vis):
+                return det, FramePose(index, timestamp, (w, h))
+            joints = np.where(np.isfinite(own_3d), own_3d, 0.0)
+        elif self.lifter is not None:
             res = self.lifter.lift(kp[None], vis[None], (w, h), world=world[None])
             joints = np.asarray(res.joints_3d[0], dtype=np.float64)
             if self.config.keep_heatmaps and getattr(res, "heatmaps", None) is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
@@ -143,13 +144,18 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     t0 = time.perf_counter()
     frames: list[FramePose] = []
     with_person = 0
+    # the take's tilt to be found: lift it once, at that tilt, after reading it (an
+    # estimator that cannot wait lifts every frame level and the take is lifted again)
+    later = (estimator.lifting_later() if config.auto_tilt and estimator.lifter is not None
+             and hasattr(estimator, "lifting_later") else nullcontext(False))
     try:
-        for pose in iter_video_poses(source, estimator, cancel):
-            frames.append(_slim(pose))
-            with_person += pose.has_person
-            if progress is not None:
-                progress(Progress(len(frames), source.info.frame_count,
-                                  time.perf_counter() - t0, with_person))
+        with later as unlifted:
+            for pose in iter_video_poses(source, estimator, cancel):
+                frames.append(_slim(pose))
+                with_person += pose.has_person
+                if progress is not None:
+                    progress(Progress(len(frames), source.info.frame_count,
+                                      time.perf_counter() - t0, with_person))
     finally:
         source.close()
         if own:
@@ -165,7 +171,8 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     swapped = 0
     if config.side_check:
         from .side_check import fix_swaps  # noqa: PLC0415
-        raw, fixed = fix_swaps(raw, estimator.lifter)
+        # unlifted: the swapped frames are lifted with all the others below
+        raw, fixed = fix_swaps(raw, None if unlifted else estimator.lifter)
         swapped = int(fixed.sum())
     info = {"width": source.info.width, "height": source.info.height,
             "fps": source.info.fps, "lifter": estimator.uses_lifter,
@@ -173,7 +180,7 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     if config.auto_tilt and estimator.lifter is not None:
         if cancel is not None and cancel.is_set():
             raise Cancelled()
-        raw, found = level_take(raw, estimator.lifter)
+        raw, found = level_take(raw, estimator.lifter, lifted=not unlifted)
         info["tilt_deg"] = found.tilt_deg
         info["tilt_found"] = found.as_dict()
     refined = refine(raw) if refine is not None else raw
@@ -195,19 +202,21 @@ def take_tilt(meta: dict) -> float:
         return 0.0
 
 
-def level_take(seq: PoseSequence, lifter):
-    """(``seq`` lifted again levelled by its own tilt, what ``lift.tilt.estimate_tilt``
-    found): the take's tilt found from its 2D keypoints and the detector's 3D, and where
-    it differs from the tilt ``lifter`` lifted the take with, every frame with a person
-    lifted again with it (as the estimator lifts a frame: its keypoints, visibility and
-    the detector's 3D, which the side check has dropped where it exchanged the sides; a
-    batch gives the same answer). The lifter's own tilt is left as it was. Costs about
-    1.2 s of judging and 1.2 ms a frame here (docs/BENCHMARKS.md)."""
+def level_take(seq: PoseSequence, lifter, lifted: bool = True):
+    """(``seq`` lifted levelled by its own tilt, what ``lift.tilt.estimate_tilt`` found):
+    the take's tilt found from its 2D keypoints and the detector's 3D, then every frame
+    with a person lifted with it (as the estimator lifts a frame: its keypoints,
+    visibility and the detector's 3D, which the side check has dropped where it exchanged
+    the sides; a batch gives the same answer). ``lifted``: the take's 3D is already
+    ``lifter``'s at its own tilt, so the take is only lifted again where the tilt found
+    differs; False: the 3D is a stand-in (``PoseEstimator.lifting_later``) and every frame
+    is lifted. The lifter's own tilt is left as it was. Costs about 1.2 s of judging and
+    0.8 ms a frame here (docs/BENCHMARKS.md)."""
     from ..lift.tilt import estimate_tilt  # noqa: PLC0415
     valid = np.asarray(seq.valid, bool)
     found = estimate_tilt(lifter, seq.keypoints_2d, seq.visibility, seq.image_size,
                           seq.detector_3d, valid)
-    if found.tilt_deg == lifter.tilt_deg or not valid.any():
+    if (lifted and found.tilt_deg == lifter.tilt_deg) or not valid.any():
         return seq, found
     idx = np.flatnonzero(valid)
     kp = seq.keypoints_2d[idx]
@@ -222,7 +231,13 @@ def level_take(seq: PoseSequence, lifter):
         lifter.tilt_deg = before
     joints = np.array(seq.joints_3d, copy=True)
     joints[idx] = np.where(res.valid[:, None, None], res.joints_3d, joints[idx])
-    return replace(seq, joints_3d=joints), found
+    if lifted or res.valid.all():
+        return replace(seq, joints_3d=joints), found
+    lost = idx[~res.valid]          # a stand-in the lifter cannot replace is no pose
+    joints[lost] = np.nan
+    valid = valid.copy()
+    valid[lost] = False
+    return replace(seq, joints_3d=joints, valid=valid), found
 
 
 def _slim(pose: FramePose) -> FramePose:

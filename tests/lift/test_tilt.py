@@ -115,6 +115,40 @@ def test_a_take_levelled_by_its_own_tilt_is_lifted_as_with_that_tilt_given(lifte
     assert not np.allclose(out.joints_3d[valid], flat[valid], atol=1e-3)
 
 
+def test_a_take_not_yet_lifted_is_lifted_whole_at_the_tilt_found(lifter, taiji, monkeypatch):
+    """``level_take(lifted=False)`` (``process_video`` lifts a take once, after finding
+    its tilt): every frame's stand-in 3D is replaced by the lift at the tilt found, also
+    when that tilt is 0; a frame the lifter cannot lift (3 keypoints) is no pose."""
+    import mocap_app.lift.tilt as tilt_module
+    from mocap_app.core.pose import PoseSequence
+    from mocap_app.pipeline.offline import level_take
+    kp, vis, world, size = taiji
+    kp, world, _ = levelled(kp, world, size, 25.0)      # a camera rolled by -25 degrees
+    kp, vis, world = kp.copy(), vis.copy(), world.copy()
+    kp[7, 3:] = np.nan                                  # 3 keypoints left: not liftable
+    valid = np.ones(len(kp), bool)
+    stand_in = np.where(np.isfinite(world), world, 0.0)
+    seq = PoseSequence(np.arange(len(kp)) / 30.0, stand_in, kp, vis, valid, 30.0, size,
+                       detector_3d=world)
+    out, found = level_take(seq, lifter, lifted=False)
+    assert found.tilt_deg == pytest.approx(-25.0, abs=5.0) and lifter.tilt_deg == 0.0
+    ok = np.arange(len(kp)) != 7
+    lifter.tilt_deg = found.tilt_deg
+    want = lifter.lift(np.nan_to_num(kp[ok]), vis[ok], size, world=world[ok]).joints_3d
+    lifter.tilt_deg = 0.0
+    np.testing.assert_allclose(out.joints_3d[ok], want, atol=1e-6)
+    assert not out.valid[7] and np.isnan(out.joints_3d[7]).all() and out.valid[ok].all()
+    assert seq.valid[7]                                 # the input is left as it was
+    # the tilt found is the lifter's own (0): lifted all the same, not left as stand-ins
+    monkeypatch.setattr(tilt_module, "estimate_tilt",
+                        lambda *a, **k: tilt_module.TiltEstimate(0.0, 40, 0.1, 0.1))
+    out0, _ = level_take(seq, lifter, lifted=False)
+    level = lifter.lift(np.nan_to_num(kp[ok]), vis[ok], size, world=world[ok]).joints_3d
+    np.testing.assert_allclose(out0.joints_3d[ok], level, atol=1e-6)
+    same, _ = level_take(seq, lifter)                   # lifted=True: nothing to redo
+    assert same is seq
+
+
 def test_a_tilt_setting_is_auto_or_degrees_in_range():
     from mocap_app.lift.tilt import AUTO, tilt_setting
     assert tilt_setting("auto") == AUTO and tilt_setting(" Auto ") == AUTO

@@ -157,8 +157,9 @@ def test_a_live_session_keeps_its_newest_poses_for_finding_the_tilt(monkeypatch)
     newest frames with a person, in order, at most ``RECENT_POSES`` of them (what View >
     Find the camera tilt now judges by)."""
     import mocap_app.pipeline.live as live
-    monkeypatch.setattr(live, "RECENT_POSES", 12)
-    source = PacedVideoSource(sample_clip(), fail_after=40, speed=4.0)
+    monkeypatch.setattr(live, "RECENT_POSES", 8)
+    # real rate: the loop keeps up with most frames even on a busy machine
+    source = PacedVideoSource(sample_clip(), fail_after=40, speed=1.0)
     estimator = PoseEstimator(EstimatorConfig(lifter="none"))
     results = []
     session = live.LiveSession(source, estimator, on_result=results.append)
@@ -166,10 +167,10 @@ def test_a_live_session_keeps_its_newest_poses_for_finding_the_tilt(monkeypatch)
     session.run(threading.Event())
     estimator.close()
     with_person = [r.pose for r in results if r.pose.has_person]
-    assert len(with_person) > 12
+    assert len(with_person) > 8
     kp, vis, world, size = session.recent_poses()
-    assert kp.shape == (12, 25, 2) and vis.shape == (12, 25) and world.shape == (12, 25, 3)
-    np.testing.assert_array_equal(kp, [p.keypoints_2d for p in with_person[-12:]])
-    np.testing.assert_array_equal(vis, [p.visibility for p in with_person[-12:]])
-    np.testing.assert_array_equal(world, [p.detector_3d for p in with_person[-12:]])
+    assert kp.shape == (8, 25, 2) and vis.shape == (8, 25) and world.shape == (8, 25, 3)
+    np.testing.assert_array_equal(kp, [p.keypoints_2d for p in with_person[-8:]])
+    np.testing.assert_array_equal(vis, [p.visibility for p in with_person[-8:]])
+    np.testing.assert_array_equal(world, [p.detector_3d for p in with_person[-8:]])
     assert size == tuple(with_person[-1].image_size)
