@@ -32,6 +32,8 @@ from .tilt import check_tilt, levelled
 DEFAULT_HEIGHT = 1.75
 #: Frames with fewer usable keypoints than this give NaN joints (``valid`` False).
 MIN_KEYPOINTS = 4
+#: Frames ``Lifter.lift_joints`` lifts at once (a batch of twice that with flip averaging).
+LIFT_CHUNK = 256
 #: Default of ``Lifter.flip_average`` (see the model card for what it is worth).
 FLIP_AVERAGE = True
 _PERM = list(MIRROR_PERMUTATION)
@@ -203,6 +205,23 @@ class Lifter:
             coords = (coords @ back.T).astype(coords.dtype)
         joints[~valid] = np.nan
         return LiftResult(joints, maps, coords, valid)
+
+    def lift_joints(self, keypoints_2d: np.ndarray, visibility: np.ndarray,
+                    image_size: tuple[int, int], world: np.ndarray | None = None,
+                    chunk: int = LIFT_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """((T, 25, 3) joints, (T,) valid) of ``lift`` for many frames, lifted ``chunk``
+        frames at a time and keeping only the joints: a lift returns every frame's
+        heatmaps (about 170 KB a frame), so a whole long take at once would take
+        gigabytes; this stays within a few hundred MB at any length. The same answers."""
+        kp = np.asarray(keypoints_2d)
+        joints = np.full((len(kp), NUM_JOINTS, 3), np.nan)
+        valid = np.zeros(len(kp), bool)
+        for s in range(0, len(kp), max(1, int(chunk))):
+            part = slice(s, s + max(1, int(chunk)))
+            res = self.lift(kp[part], np.asarray(visibility)[part], image_size,
+                            world=None if world is None else np.asarray(world)[part])
+            joints[part], valid[part] = res.joints_3d, res.valid
+        return joints, valid
 
     @torch.inference_mode()
     def flip_disagreement(self, keypoints_2d: np.ndarray, visibility: np.ndarray,

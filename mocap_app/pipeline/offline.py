@@ -210,7 +210,8 @@ def level_take(seq: PoseSequence, lifter, lifted: bool = True):
     the sides; a batch gives the same answer). ``lifted``: the take's 3D is already
     ``lifter``'s at its own tilt, so the take is only lifted again where the tilt found
     differs; False: the 3D is a stand-in (``PoseEstimator.lifting_later``) and every frame
-    is lifted. The lifter's own tilt is left as it was. Costs about 1.2 s of judging and
+    is lifted (in pieces, ``Lifter.lift_joints``: memory stays flat with the take's
+    length). The lifter's own tilt is left as it was. Costs about 0.7 s of judging and
     0.8 ms a frame here (docs/BENCHMARKS.md)."""
     from ..lift.tilt import estimate_tilt  # noqa: PLC0415
     valid = np.asarray(seq.valid, bool)
@@ -225,15 +226,15 @@ def level_take(seq: PoseSequence, lifter, lifted: bool = True):
     before = lifter.tilt_deg
     try:
         lifter.tilt_deg = found.tilt_deg
-        res = lifter.lift(np.nan_to_num(kp), vis, tuple(int(v) for v in seq.image_size),
-                          world=world)
+        lifted_3d, ok = lifter.lift_joints(np.nan_to_num(kp), vis,
+                                           tuple(int(v) for v in seq.image_size), world=world)
     finally:
         lifter.tilt_deg = before
     joints = np.array(seq.joints_3d, copy=True)
-    joints[idx] = np.where(res.valid[:, None, None], res.joints_3d, joints[idx])
-    if lifted or res.valid.all():
+    joints[idx] = np.where(ok[:, None, None], lifted_3d, joints[idx])
+    if lifted or ok.all():
         return replace(seq, joints_3d=joints), found
-    lost = idx[~res.valid]          # a stand-in the lifter cannot replace is no pose
+    lost = idx[~ok]                 # a stand-in the lifter cannot replace is no pose
     joints[lost] = np.nan
     valid = valid.copy()
     valid[lost] = False

@@ -164,10 +164,11 @@ def fix_swaps(seq: PoseSequence, lifter=None,
     if lifter is not None:
         idx = np.flatnonzero(frames)
         kp, vis = out.keypoints_2d[idx], out.visibility[idx]
-        res = lifter.lift(np.nan_to_num(kp), np.where(np.isfinite(kp).all(-1), vis, 0.0),
-                          tuple(int(v) for v in seq.image_size))
+        lifted, ok = lifter.lift_joints(np.nan_to_num(kp),
+                                        np.where(np.isfinite(kp).all(-1), vis, 0.0),
+                                        tuple(int(v) for v in seq.image_size))
         joints = np.array(out.joints_3d, copy=True)
-        joints[idx] = np.where(res.valid[:, None, None], res.joints_3d, joints[idx])
+        joints[idx] = np.where(ok[:, None, None], lifted, joints[idx])
         out = replace(out, joints_3d=joints)
     else:
         joints = np.array(out.joints_3d, copy=True)

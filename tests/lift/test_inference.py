@@ -297,3 +297,30 @@ def test_the_inference_network_lives_where_the_loaded_one_does():
     for name in ("coords", "xy", "zy", "xz"):
         np.testing.assert_allclose(getattr(b, name).numpy(), getattr(a, name).numpy(),
                                    atol=1e-10)
+
+
+def test_a_long_take_is_lifted_in_pieces_with_the_same_answers(lifter, held_out):
+    """``Lifter.lift_joints``: the joints and validity of one ``lift`` over all the
+    frames, lifted ``chunk`` frames at a time (a whole long take at once would hold
+    every frame's heatmaps), with an unliftable frame and the detector's 3D given."""
+    pairs = make_pairs(held_out[:120], np.random.default_rng(8))
+    size = (1280, 720)
+    rows = (pairs.image_size == size).all(1)
+    kp, vis = pairs.keypoints[rows].copy(), pairs.visibility[rows].copy()
+    assert len(kp) > 10
+    kp[3, 2:], vis[3, 2:] = np.nan, 0.0                 # two keypoints left: not liftable
+    world = cube_to_metres(pairs.target[rows], pairs.scale[rows])
+    whole = lifter.lift(np.nan_to_num(kp), vis, size, world=world)
+    sizes = []                                          # frames per lift call
+    lift = lifter.lift
+    lifter.lift = lambda k, *a, **kw: (sizes.append(len(k)), lift(k, *a, **kw))[1]
+    try:
+        joints, valid = lifter.lift_joints(np.nan_to_num(kp), vis, size, world=world,
+                                           chunk=4)
+    finally:
+        del lifter.lift                                 # the method again
+    assert max(sizes) == 4 and sum(sizes) == len(kp)
+    np.testing.assert_array_equal(valid, whole.valid)
+    assert not valid[3] and valid.sum() == len(kp) - 1
+    np.testing.assert_allclose(joints[valid], whole.joints_3d[valid], atol=1e-6)
+    assert np.isnan(joints[3]).all()

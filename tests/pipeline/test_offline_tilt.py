@@ -36,6 +36,11 @@ class _Counting:
         self.frames += 1 if np.ndim(keypoints_2d) == 2 else len(keypoints_2d)
         return self._lifter.lift(keypoints_2d, *a, **k)
 
+    def lift_joints(self, keypoints_2d, *a, **k):
+        """The take lifted in pieces: counted once (not again through ``lift``)."""
+        self.frames += len(keypoints_2d)
+        return self._lifter.lift_joints(keypoints_2d, *a, **k)
+
     def __getattr__(self, name):
         return getattr(self._lifter, name)
 

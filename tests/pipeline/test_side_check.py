@@ -94,11 +94,9 @@ def test_fix_swaps_lifts_the_corrected_frames_again_from_the_2d():
     seq = _seq()
 
     class Lifter:                        # records what it was given; answers a known pose
-        def lift(self, kp, vis, size, world=None):
+        def lift_joints(self, kp, vis, size, world=None):
             self.got = (kp, vis, size, world)
-            from types import SimpleNamespace
-            out = np.full((len(kp), NUM_JOINTS, 3), 0.5)
-            return SimpleNamespace(joints_3d=out, valid=np.ones(len(kp), bool))
+            return np.full((len(kp), NUM_JOINTS, 3), 0.5), np.ones(len(kp), bool)
 
     lifter = Lifter()
     out, frames = fix_swaps(seq, lifter)
