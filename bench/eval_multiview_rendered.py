@@ -179,15 +179,9 @@ def score_item(path: Path) -> dict:
         out[v] = {(src, ref): joint_errors(x, r)
                   for src, x in (("BlazePose", bp), ("app", app))
                   for ref, r in (("exact joints", a["truth"]), ("BlazePose triangulated", loo[v]))}
-        out[v]["ref_vs_truth"] = _ref_error(loo[v], a["truth"])
+        # the reference's own distance from the exact joints, aligned the same way
+        out[v]["ref_vs_truth"] = joint_errors(loo[v], a["truth"])
     return out
-
-
-def _ref_error(ref: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """(F, J) mm: the triangulated reference's own distance from the exact joints, each
-    frame aligned as the estimates are (``eval_pose2sim.joint_errors``)."""
-    from eval_pose2sim import joint_errors
-    return joint_errors(ref, truth)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -213,13 +213,15 @@ class Lifter:
         frames at a time and keeping only the joints: a lift returns every frame's
         heatmaps (about 170 KB a frame), so a whole long take at once would take
         gigabytes; this stays within a few hundred MB at any length. The same answers."""
-        kp = np.asarray(keypoints_2d)
+        kp, vis = np.asarray(keypoints_2d), np.asarray(visibility)
+        world = None if world is None else np.asarray(world)
+        step = max(1, int(chunk))
         joints = np.full((len(kp), NUM_JOINTS, 3), np.nan)
         valid = np.zeros(len(kp), bool)
-        for s in range(0, len(kp), max(1, int(chunk))):
-            part = slice(s, s + max(1, int(chunk)))
-            res = self.lift(kp[part], np.asarray(visibility)[part], image_size,
-                            world=None if world is None else np.asarray(world)[part])
+        for s in range(0, len(kp), step):
+            part = slice(s, s + step)
+            res = self.lift(kp[part], vis[part], image_size,
+                            world=None if world is None else world[part])
             joints[part], valid[part] = res.joints_3d, res.valid
         return joints, valid
 
