@@ -23,6 +23,10 @@ BlazePose under each reference: the same footage, two references.
 
     .venv/bin/python bench/eval_multiview_rendered.py --items 16 --cache .cache/multiview_rendered
 
+`--motions take-like` draws only stretches like the Pose2Sim take (an arm raised, a wide
+stance: `mocap_train/render/motions.py`; in the test split nearly all from CMU subject
+94's dances).
+
 Rendering is resumable: each item is kept in the cache folder as it is done (about 40 s an
 item of 90 frames on one core). `--items` draws items from `--seed`; the same seed and item
 give the same item.
@@ -86,7 +90,7 @@ def triangulation_cameras(K: np.ndarray, R: np.ndarray, t: np.ndarray) -> list:
             for v in range(len(K))]
 
 
-def render_item(world, seed: int, item: int, frames: int) -> dict:
+def render_item(world, seed: int, item: int, frames: int, motions: str = "mocap") -> dict:
     """One motion seen by ``VIEWS`` cameras: the detector's output per view, the cameras
     and the exact joints (world metres, app axes)."""
     from mocap_train.render.appearance import sample_appearance, vertex_colors
@@ -94,10 +98,8 @@ def render_item(world, seed: int, item: int, frames: int) -> dict:
     from mocap_train.render.renderer import Mesh
     from mocap_train.render.scene import (apply_sensor_effects, random_floor, random_light,
                                           sample_sensor_effects)
-    from mocap_train.render.generate import _pick_motion
-
     rng = np.random.default_rng([seed, item])
-    clip, start, frames = _pick_motion(rng, world.clips("test"), frames)
+    clip, start, frames = world.pick_motion(rng, "test", motions, frames)
     shape = sample_shape(rng, held_out=True)
     look = sample_appearance(rng)
     posed = world.body.pose(clip.joints[start:start + frames], shape)
@@ -135,17 +137,19 @@ def render_item(world, seed: int, item: int, frames: int) -> dict:
     return arrays
 
 
-def render_all(cache: Path, items: int, seed: int, frames: int) -> list[Path]:
+def render_all(cache: Path, items: int, seed: int, frames: int,
+               motions: str = "mocap") -> list[Path]:
     from mocap_train.render.generate import World
     cache.mkdir(parents=True, exist_ok=True)
-    paths = [cache / f"item_{seed}_{i:03d}_{frames}.npz" for i in range(items)]
+    tag = "" if motions == "mocap" else "takelike_"
+    paths = [cache / f"item_{tag}{seed}_{i:03d}_{frames}.npz" for i in range(items)]
     todo = [(i, p) for i, p in enumerate(paths) if not p.exists()]
     if todo:
         world = World()
         try:
             for i, p in todo:
                 t0 = time.perf_counter()
-                arrays = render_item(world, seed, i, frames)
+                arrays = render_item(world, seed, i, frames, motions)
                 tmp = p.with_suffix(".tmp.npz")
                 np.savez_compressed(tmp, **arrays)
                 tmp.replace(p)
@@ -191,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--cache", default=".cache/multiview_rendered",
                     help="folder the rendered items are kept in")
+    ap.add_argument("--motions", choices=("mocap", "take-like"), default="mocap",
+                    help="mocap: any stretch of the test motions; take-like: only "
+                         "stretches like the Pose2Sim take (arm raised, wide stance: "
+                         "mocap_train/render/motions.py)")
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
@@ -200,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--frames must be 10..400, got {args.frames}")
     import torch
     torch.set_num_threads(1)
-    paths = render_all(Path(args.cache), args.items, args.seed, args.frames)
+    paths = render_all(Path(args.cache), args.items, args.seed, args.frames, args.motions)
     if args.render_only:
         return 0
     per, owner = {}, []
@@ -265,9 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         rows[n] = vals + [own]
         print(f"| {n} | " + " | ".join(f"{x:.0f}" for x in vals) + f" | {own:.0f} |")
     if args.json:
-        Path(args.json).write_text(json.dumps({"figures": figures, "per_joint": rows,
-                                               "items": args.items, "frames": args.frames,
-                                               "seed": args.seed}, indent=1))
+        Path(args.json).write_text(json.dumps(
+            {"figures": figures, "per_joint": rows, "items": args.items,
+             "frames": args.frames, "seed": args.seed, "motions": args.motions}, indent=1))
     return 0
 
 

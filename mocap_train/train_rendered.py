@@ -6,7 +6,9 @@
 
 Each batch takes ``--rendered-share`` of its samples from the rendered train shards (each
 mirrored with probability 1/2: the picture, the detector's 3D and the truth together) and
-the rest from ``camera_sim.make_pairs`` on the mocap train split. Those get a detector 3D
+the rest from ``camera_sim.make_pairs`` on the mocap train split. With ``--extra-data`` (a
+second rendered set, e.g. the take-like stretches of ``render --motions take-like``), a
+share ``--extra-share`` of the rendered samples come from it. Those get a detector 3D
 made from their truth plus a real residual of the detector's 3D measured on a rendered
 train pair (``rendered_data.DetectorResiduals``: its error carried in the body's own
 axes onto the new pose), except a share ``--mocap-no-3d`` that gets none (the four
@@ -113,6 +115,12 @@ def main(argv=None) -> None:
     p.add_argument("--data", type=Path, required=True, help="folder of rendered shards")
     p.add_argument("--rendered-share", type=float, default=0.75,
                    help="share of each batch from the rendered set, 0..1")
+    p.add_argument("--extra-data", type=Path, default=None,
+                   help="a second folder of rendered shards (e.g. --motions take-like); "
+                        "its val shards are scored too, the best state is still chosen "
+                        "on --data's val")
+    p.add_argument("--extra-share", type=float, default=0.0,
+                   help="share of the rendered samples drawn from --extra-data")
     p.add_argument("--mocap-no-3d", type=float, default=0.2,
                    help="share of the projected-mocap pairs given no detector 3D, 0..1 "
                         "(the others get truth + a measured residual)")
@@ -151,9 +159,11 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     for name, high in (("rendered_share", 1.0), ("mocap_no_3d", 1.0), ("arm_share", 1.0),
                        ("hide_arm_2d", 1.0), ("balance_arms", 1.0), ("vary_limbs", 0.5),
-                       ("roll", 180.0), ("roll_share", 1.0)):
+                       ("roll", 180.0), ("roll_share", 1.0), ("extra_share", 1.0)):
         if not 0.0 <= getattr(a, name) <= high:
             p.error(f"--{name.replace('_', '-')} {getattr(a, name)}: must be within 0..{high:g}")
+    if (a.extra_data is None) != (a.extra_share == 0.0):
+        p.error("--extra-data and --extra-share (above 0) go together")
     if a.batch < 2:
         p.error(f"--batch {a.batch}: must be at least 2")
     torch.set_num_threads(a.threads)
@@ -171,6 +181,9 @@ def main(argv=None) -> None:
     t0 = time.time()
     train_r = load_rendered(a.data, "train")
     val_r = load_rendered(a.data, "val")
+    train_x = val_x = None
+    if a.extra_data is not None:
+        train_x, val_x = load_rendered(a.extra_data, "train"), load_rendered(a.extra_data, "val")
     use_mocap = a.rendered_share < 1.0      # a rendered-only run needs no motion capture
     residuals = DetectorResiduals(train_r) if use_mocap and a.mocap_no_3d < 1.0 else None
     train_frames = frames_of(load_split("train")) if use_mocap else None
@@ -186,6 +199,8 @@ def main(argv=None) -> None:
         cdf_r = balance_cdf(train_r.target, a.balance_arms)
         cdf_m = balance_cdf(train_frames, a.balance_arms) if use_mocap else None
     log({"event": "data", "rendered_train": len(train_r), "rendered_val": len(val_r),
+         "extra_train": 0 if train_x is None else len(train_x),
+         "extra_val": 0 if val_x is None else len(val_x),
          "mocap_train_frames": 0 if train_frames is None else len(train_frames),
          "seconds": round(time.time() - t0, 1)})
 
@@ -208,6 +223,8 @@ def main(argv=None) -> None:
     total_steps = a.steps or 10 ** 9
     start = time.time() - spent
     n_r = int(round(a.rendered_share * a.batch))
+    n_x = int(round(a.extra_share * n_r))
+    n_r -= n_x
 
     def progress() -> float:
         return max((time.time() - start) / budget, step / total_steps)
@@ -216,6 +233,8 @@ def main(argv=None) -> None:
         nonlocal best
         row = {"step": step, "seconds": round(time.time() - start, 1),
                "rendered_val": scores(model, val_r.inputs, val_r.target, val_r.scale)}
+        if val_x is not None and len(val_x):
+            row["extra_val"] = scores(model, val_x.inputs, val_x.target, val_x.scale)
         if val_m is not None:
             row["mocap_val"] = scores(model, val_m_inputs, val_m.target, val_m.scale)
         history.append(row)
@@ -236,6 +255,8 @@ def main(argv=None) -> None:
         model.load_state_dict(state)
         meta = {"scale_per_height": init_meta.get("scale_per_height", 0.79),
                 "trained_on": "rendered set + projected mocap", "data": str(a.data),
+                "extra_data": None if a.extra_data is None else str(a.extra_data),
+                "extra_share": a.extra_share,
                 "rendered_share": a.rendered_share, "mocap_no_3d": a.mocap_no_3d,
                 "arm_share": a.arm_share, "balance_arms": a.balance_arms,
                 "hide_arm_2d": a.hide_arm_2d, "vary_limbs": a.vary_limbs,
@@ -260,8 +281,12 @@ def main(argv=None) -> None:
             x, y = rendered_batch(train_r, n_r, rng, cdf_r)
             parts_x.append(x)
             parts_y.append(y)
-        if a.batch - n_r:
-            x, y = mocap_batch(train_frames, a.batch - n_r, rng, (0.3, 1.5), residuals,
+        if n_x:
+            x, y = rendered_batch(train_x, n_x, rng)
+            parts_x.append(x)
+            parts_y.append(y)
+        if a.batch - n_r - n_x:
+            x, y = mocap_batch(train_frames, a.batch - n_r - n_x, rng, (0.3, 1.5), residuals,
                                a.mocap_no_3d, a.arm_share, cdf_m, limb_ranges(a.vary_limbs))
             parts_x.append(x)
             parts_y.append(y)

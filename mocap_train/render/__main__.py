@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20261204, help="base seed of the plan")
     p.add_argument("--max-frames", type=int, default=SEQUENCE_FRAMES[1],
                    help=f"longest sequence, 1..{SEQUENCE_FRAMES[1]} (default {SEQUENCE_FRAMES[1]})")
-    p.add_argument("--motions", choices=("mocap", "sample"), default="mocap",
-                   help="mocap: every shared mocap source by split; sample: the small "
+    p.add_argument("--motions", choices=("mocap", "take-like", "sample"), default="mocap",
+                   help="mocap: every shared mocap source by split; take-like: only their "
+                        "stretches like the Pose2Sim take (motions.py); sample: the small "
                         "sample clips (quick checks)")
     p.add_argument("--keep-images", type=int, default=8,
                    help="JPEGs kept for inspection from each of the first 40 shards")

@@ -72,8 +72,10 @@ class ShardSpec:
     seed: int
     items: int
     max_frames: int = SEQUENCE_FRAMES[1]   # longest sequence (shorter for quick checks)
-    motions: str = "mocap"  # "mocap": the split's clips (mocap_data); "sample": the small
-                            # sample clips of the shared data (tests, benchmarks)
+    motions: str = "mocap"  # "mocap": the split's clips (mocap_data); "take-like": only
+                            # their stretches like the Pose2Sim take (``motions.py``);
+                            # "sample": the small sample clips of the shared data (tests,
+                            # benchmarks)
 
     @property
     def name(self) -> str:
@@ -95,6 +97,7 @@ class World:
         self.still = make_detector("blazepose", keep_heatmaps=False, num_threads=1,
                                    static_image_mode=True)
         self._clips: dict[str, list] = {}
+        self._take_like: dict[str, object] = {}
         self._banks: dict[str, object] = {}
         self.seconds: dict[str, float] = {}     # time spent per stage (bench/bench_render.py)
 
@@ -107,9 +110,20 @@ class World:
         key = f"{motions}:{split}"
         if key not in self._clips:
             from mocap_train.mocap_data import load_sample_clips, load_split
-            clips = load_split(split) if motions == "mocap" else load_sample_clips()
+            clips = load_sample_clips() if motions == "sample" else load_split(split)
             self._clips[key] = [c for c in clips if len(c) >= 2]
         return self._clips[key]
+
+    def pick_motion(self, rng: np.random.Generator, split: str, motions: str, frames: int):
+        """(clip, start, frames) of an item: any stretch of the split's clips, weighted by
+        length, or (``motions`` "take-like") a stretch like the Pose2Sim take's."""
+        clips = self.clips(split, motions)
+        if motions != "take-like":
+            return _pick_motion(rng, clips, frames)
+        if split not in self._take_like:
+            from .motions import TakeLike
+            self._take_like[split] = TakeLike(clips)
+        return self._take_like[split].pick(rng, frames)
 
     def backgrounds(self, split: str):
         bank_split = "test" if split == "test" else "train"
@@ -186,7 +200,7 @@ def render_item(world: World, spec: ShardSpec, item: int
     frames = 1 if still else int(rng.integers(SEQUENCE_FRAMES[0], SEQUENCE_FRAMES[1] + 1))
     frames = min(frames, spec.max_frames)
     clips = world.clips(spec.split, spec.motions)
-    clip, start, frames = _pick_motion(rng, clips, frames)
+    clip, start, frames = world.pick_motion(rng, spec.split, spec.motions, frames)
     shape = sample_shape(rng, held_out=spec.split == "test")
     look = sample_appearance(rng)
     t0 = world.clock("setup", t0)

@@ -46,3 +46,14 @@ def test_the_roll_options_are_checked(flag, value, capsys):
         train_rendered.main(["--data", "nowhere", flag, value, "--out", "x.pt"])
     assert f"{flag} {float(value)}: must be within 0..{180 if flag == '--roll' else 1}" \
         in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--extra-share", "0.5"],
+                                  ["--extra-data", "elsewhere"],
+                                  ["--extra-data", "elsewhere", "--extra-share", "1.5"]])
+def test_the_extra_rendered_set_needs_its_share_within_range(args, capsys):
+    with pytest.raises(SystemExit):
+        train_rendered.main(["--data", "nowhere", *args, "--out", "x.pt"])
+    err = capsys.readouterr().err
+    assert ("--extra-share 1.5: must be within 0..1" in err if "1.5" in args
+            else "--extra-data and --extra-share (above 0) go together" in err)
