@@ -160,7 +160,7 @@ def render_all(cache: Path, items: int, seed: int, frames: int,
     return paths
 
 
-def score_item(path: Path) -> dict:
+def score_item(path: Path, lifter: Path | None = None) -> dict:
     """Per view: (F, J) joint errors of BlazePose's 3D and of the app's output against the
     exact joints and against the leave-one-out triangulation of BlazePose's 2D."""
     from eval_pose2sim import (AUTO, estimates, joint_errors, references, resolved_tilt,
@@ -175,8 +175,8 @@ def score_item(path: Path) -> dict:
     out = {}
     for v in range(VIEWS):
         d, _ = side_checked(data, v, hands=False)
-        tilt = resolved_tilt(d, v, AUTO)
-        app = estimates(d, v, None, lifter_only=True, tilt_deg=tilt)[
+        tilt = resolved_tilt(d, v, AUTO, lifter)
+        app = estimates(d, v, lifter, lifter_only=True, tilt_deg=tilt)[
             "lifter + bidirectional refiner"]
         bp = np.where(np.isfinite(a["kp"][v]).all(axis=(-1, -2))[:, None, None],
                       a["world"][v], np.nan)
@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="mocap: any stretch of the test motions; take-like: only "
                          "stretches like the Pose2Sim take (arm raised, wide stance: "
                          "mocap_train/render/motions.py)")
+    ap.add_argument("--lifter", type=Path, default=None,
+                    help="lifter checkpoint to score (default: the shipped one)")
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
@@ -213,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     per, owner = {}, []
     for i, p in enumerate(paths):
-        for v, errs in score_item(p).items():
+        for v, errs in score_item(p, args.lifter).items():
             for k, e in errs.items():
                 per.setdefault(k, []).append(e)
             owner.append(np.full(len(errs["ref_vs_truth"]), i))
