@@ -48,7 +48,11 @@ def _reproduce(p: argparse.ArgumentParser, args, out: Path, mpath: Path,
         manifest = json.loads(mpath.read_text()) if mpath.exists() else \
             {k: v for k, v in reference.items() if k != "shards"}
         wanted -= set(manifest.get("shards", {}))
-    manifest = run(target, specs_of(reference), manifest, args.workers, 0, wanted)
+    try:
+        manifest = run(target, specs_of(reference), manifest, args.workers, 0, wanted)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     ref = reference.get("shards", {})
     bad = sorted(n for n in wanted if n in ref and n in manifest["shards"]
                  and manifest["shards"][n]["sha256"] != ref[n]["sha256"])
@@ -113,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
                     "split_cycle": list(SPLIT_CYCLE), "plan": [s.__dict__ for s in specs],
                     "shards": {}}
     write_manifest(mpath, manifest)
-    run(out, specs, manifest, args.workers, args.keep_images)
+    try:
+        run(out, specs, manifest, args.workers, args.keep_images)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

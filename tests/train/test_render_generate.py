@@ -161,3 +161,24 @@ def test_rendered_pairs_and_sequences_put_detector_and_truth_in_the_same_axes(sh
     res = lifter.lift(pairs.keypoints[:2], pairs.visibility[:2],
                       tuple(int(v) for v in pairs.image_size[0]), world=pairs.world[:2])
     assert res.valid.all() and np.isfinite(res.joints_3d).all()
+
+
+def test_a_worker_that_dies_loses_no_shard_and_one_that_always_dies_is_named(tmp_path):
+    from mocap_train.render.shards import MAX_TRIES, plan, run
+    from tests.train import render_workers
+    specs = plan(5 * 2 * 3, 2, 7, max_frames=3, motions="sample")[:5]
+    manifest = {"shards": {}}
+    with pytest.raises(RuntimeError, match=r"\['train_00002'\] brought their worker"):
+        run(tmp_path, specs, manifest, 2, 0, initializer=render_workers.no_world,
+            job=render_workers.crashing_job)
+    assert sorted(manifest["shards"]) == ["train_00000", "train_00001", "train_00003",
+                                          "train_00004"]
+    assert json.loads((tmp_path / "manifest.json").read_text())["shards"] == manifest["shards"]
+    tries = {s.name: len((tmp_path / f"{s.name}.tries").read_text().splitlines())
+             for s in specs}
+    assert tries["train_00001"] == 2                   # crashed once, then landed
+    # the shard that always crashes was tried alone MAX_TRIES times, after its first try
+    # beside another shard (which may not have begun before the pool broke under it)
+    assert MAX_TRIES <= tries["train_00002"] <= MAX_TRIES + 1
+    log = (tmp_path / "render.log").read_text()
+    assert "a worker process died under" in log and "giving it up" in log
