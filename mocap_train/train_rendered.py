@@ -6,13 +6,13 @@
 
 Each batch takes ``--rendered-share`` of its samples from the rendered train shards (each
 mirrored with probability 1/2: the picture, the detector's 3D and the truth together) and
-the rest from ``camera_sim.make_pairs`` on the mocap train split. With ``--extra-data`` (a
-second rendered set, e.g. the take-like stretches of ``render --motions take-like``), a
-share ``--extra-share`` of the rendered samples come from it. Those get a detector 3D
+the rest from ``camera_sim.make_pairs`` on the mocap train split. Those get a detector 3D
 made from their truth plus a real residual of the detector's 3D measured on a rendered
 train pair (``rendered_data.DetectorResiduals``: its error carried in the body's own
 axes onto the new pose), except a share ``--mocap-no-3d`` that gets none (the four
-features 0, "not given": the lifter still works from 2D alone). A new lifter starts from
+features 0, "not given": the lifter still works from 2D alone). With ``--extra-data`` (a
+second rendered set, e.g. the take-like stretches of ``render --motions take-like``), a
+share ``--extra-share`` of the rendered samples come from it. A new lifter starts from
 ``--init`` (default: the shipped one) widened to the 9 input features with zero weights
 on the new ones, so it starts as exactly the old network. The rendered val shards (and
 projected mocap val pairs) are scored every ``--eval-every`` steps; the best state by

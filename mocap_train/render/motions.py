@@ -9,7 +9,7 @@ rendered test split is mostly calmer motion. A take-like stretch holds, like tha
   least ``ARM_UP_DEG`` from hanging (the take, triangulated: 93 % of its frames with an
   arm 30-120 degrees up, the higher arm 61 degrees on average);
 - a wide stance: the ankles on average at least ``STANCE`` hip-to-ankle lengths apart
-  (the take: 0.67; walking stays near 0.3).
+  (the take: 0.67).
 
 The thresholds are the take's, loosened; nothing is fitted to its poses.
 """
@@ -24,7 +24,6 @@ from ..augment import arm_elevation
 ARM_UP_DEG = 40.0
 ARM_UP_SHARE = 0.8
 STANCE = 0.45
-MODES = ("mocap", "take-like")
 
 
 def frame_measures(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
