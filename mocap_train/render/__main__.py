@@ -23,6 +23,15 @@ from pathlib import Path
 from .generate import GENERATOR_VERSION, SEQUENCE_FRAMES, ShardSpec
 from .shards import SPLIT_CYCLE, log, plan, run, specs_of, write_manifest
 
+def _run(*args) -> dict | None:
+    """``shards.run``; None (the reason on stderr) when shards were given up."""
+    try:
+        return run(*args)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
 def _reproduce(p: argparse.ArgumentParser, args, out: Path, mpath: Path,
                only: set[str] | None) -> int:
     """--from-manifest: render the shards a manifest lists into --out (resuming), each
@@ -48,10 +57,8 @@ def _reproduce(p: argparse.ArgumentParser, args, out: Path, mpath: Path,
         manifest = json.loads(mpath.read_text()) if mpath.exists() else \
             {k: v for k, v in reference.items() if k != "shards"}
         wanted -= set(manifest.get("shards", {}))
-    try:
-        manifest = run(target, specs_of(reference), manifest, args.workers, 0, wanted)
-    except RuntimeError as e:
-        print(f"error: {e}", file=sys.stderr)
+    manifest = _run(target, specs_of(reference), manifest, args.workers, 0, wanted)
+    if manifest is None:
         return 1
     ref = reference.get("shards", {})
     bad = sorted(n for n in wanted if n in ref and n in manifest["shards"]
@@ -117,12 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     "split_cycle": list(SPLIT_CYCLE), "plan": [s.__dict__ for s in specs],
                     "shards": {}}
     write_manifest(mpath, manifest)
-    try:
-        run(out, specs, manifest, args.workers, args.keep_images)
-    except RuntimeError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return 0 if _run(out, specs, manifest, args.workers, args.keep_images) is not None else 1
 
 
 if __name__ == "__main__":
