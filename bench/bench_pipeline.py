@@ -11,7 +11,8 @@
    (interleaved runs) and to the idle floor of section 1;
 3. offline path: process_video on 720p30 (the clip resized to 1280x720) with the
    bidirectional refiner when shipped; fps and the ratio to real time; and the cost of
-   finding the camera's tilt from the take (the default) against ``--tilt 0``;
+   finding the camera's tilt from the take (the default) against ``--tilt 0``; and the
+   body detector on every core (the offline default) against one thread;
 4. model costs: lifter and refiner per frame on the CPU (untrained weights of the same
    architecture when no checkpoint ships: the cost is the same);
 5. memory: RSS over a simulated take looping the 720p clip at its real rate through
@@ -39,7 +40,8 @@ from _common import rss_mb  # noqa: E402
 from mocap_app.capture.fake_camera import PacedVideoSource  # noqa: E402
 from mocap_app.capture.video import VideoFileSource  # noqa: E402
 from mocap_app.core.paths import sample_clip  # noqa: E402
-from mocap_app.pipeline.estimator import EstimatorConfig, PoseEstimator, live_config  # noqa: E402
+from mocap_app.pipeline.estimator import (EstimatorConfig, PoseEstimator, live_config,  # noqa: E402
+                                          offline_config)
 from mocap_app.pipeline.live import LiveSession  # noqa: E402
 from mocap_app.pipeline.offline import process_video  # noqa: E402
 
@@ -148,11 +150,14 @@ def offline_path(clip: Path) -> dict:
     from mocap_app.pipeline.estimator import PoseEstimator
     from mocap_app.pipeline.offline import level_take
     refine, name = load_offline_refine()
-    runs = {True: [], False: []}
-    for auto in (False, True, False, True):     # alternating; the first run warms up
-        runs[auto].append(process_video(clip, EstimatorConfig(auto_tilt=auto), refine=refine))
+    runs = {True: [], False: [], "one": []}
+    for auto in (False, True, "one", False, True, "one"):   # alternating; 1st warms up
+        config = (EstimatorConfig(detector_threads=1) if auto == "one"
+                  else EstimatorConfig(auto_tilt=auto))
+        runs[auto].append(process_video(clip, config, refine=refine))
     res = min(runs[True], key=lambda r: r.seconds)
     level = min(runs[False], key=lambda r: r.seconds)
+    one = min(runs["one"], key=lambda r: r.seconds)
     duration = res.frames / res.raw.fps
     est = PoseEstimator(EstimatorConfig())
     try:
@@ -164,6 +169,8 @@ def offline_path(clip: Path) -> dict:
     return {"frames": res.frames, "seconds": res.seconds, "fps": res.fps_processed,
             "realtime": duration / res.seconds, "refiner": name, "lifter": res.info["lifter"],
             "seconds_level": level.seconds, "tilt_stage_s": stage,
+            "seconds_one_thread": one.seconds, "threads": offline_config(
+                EstimatorConfig()).detector_threads,
             "tilt_found": res.info.get("tilt_deg")}
 
 
@@ -334,9 +341,17 @@ def main(argv=None) -> int:
     if "offline" not in skip:
         off = offline_path(clip720)
         table("Offline path: process_video on the clip at 1280x720, 30 fps",
-              ["frames", "seconds", "fps", "x real time", "lifter", "refiner"],
-              [[off["frames"], off["seconds"], off["fps"], off["realtime"], off["lifter"],
-                off["refiner"]]])
+              ["frames", "seconds", "fps", "x real time", "detector threads", "lifter",
+               "refiner"],
+              [[off["frames"], off["seconds"], off["fps"], off["realtime"], off["threads"],
+                off["lifter"], off["refiner"]]])
+        table("Offline path: the body detector on every core (the default) against one "
+              "thread (detector_threads=1, as before), same run",
+              ["detector threads", "seconds", "seconds, 1 thread", "ratio",
+               "x real time, 1 thread"],
+              [[off["threads"], off["seconds"], off["seconds_one_thread"],
+                off["seconds"] / off["seconds_one_thread"],
+                off["realtime"] * off["seconds"] / off["seconds_one_thread"]]])
         table("Offline path: the camera tilt found from the take (the default) against "
               "--tilt 0, same run",
               ["tilt found", "seconds, found", "seconds, --tilt 0", "ratio",

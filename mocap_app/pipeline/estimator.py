@@ -41,12 +41,17 @@ class EstimatorConfig:
     auto_tilt: bool = True          # offline (process_video): the take's tilt found from
                                     # the take (lift.tilt.estimate_tilt) replaces tilt_deg;
                                     # live capture cannot look ahead and uses tilt_deg
+    detector_threads: int | None = None  # LiteRT threads of the body detector's models
+                                    # ("blazepose"): the same poses, faster on more cores.
+                                    # None: 1 (live and batch share the cores with other
+                                    # work); offline_config gives a whole file the cores
 
     def __post_init__(self):
         if self.hand_rate not in HAND_RATES:
             raise ValueError(f"unknown hand_rate {self.hand_rate!r}; choose one of "
                              f"{', '.join(HAND_RATES)}")
         check_tilt(self.tilt_deg)
+        check_detector_threads(self.detector_threads)
 
 
 def tilt_config(tilt: float | str) -> dict:
@@ -57,6 +62,29 @@ def tilt_config(tilt: float | str) -> dict:
 
 
 HAND_RATES = ("every", "alternate", "auto")
+
+#: The most LiteRT threads the body detector is given: its two models are small (a
+#: 224x224 detector, a 256x256 landmark network), so more threads than this only wait.
+MAX_DETECTOR_THREADS = 8
+
+
+def check_detector_threads(threads: int | None) -> int | None:
+    """``threads`` (None or 1..MAX_DETECTOR_THREADS) checked; ValueError naming the range."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int) \
+            or not 1 <= threads <= MAX_DETECTOR_THREADS:
+        raise ValueError(f"detector threads must be a whole number 1..{MAX_DETECTOR_THREADS},"
+                         f" got {threads!r}")
+    return threads
+
+
+def offline_detector_threads(hand_thread: bool = False) -> int:
+    """Threads for the body detector when one file has the machine to itself: every core
+    (up to ``MAX_DETECTOR_THREADS``), less the one the hands' own thread keeps busy. On
+    this project's 2-core machine: 2 without the hand thread (docs/BENCHMARKS.md)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(MAX_DETECTOR_THREADS, cores - (1 if hand_thread else 0)))
 #: The live frame budget "auto" keeps: 30 fps, with a tenth spare for the GUI and capture.
 LIVE_BUDGET_S = 0.9 / 30.0
 
@@ -70,9 +98,13 @@ LIVE_FLIP_AVERAGE = False
 def offline_config(config: "EstimatorConfig") -> "EstimatorConfig":
     """``config`` for processing a whole file: with hands and two cores, the hands on
     their own thread unless chosen otherwise (``estimate_deferred``: the same poses, one
-    frame deferred, the second core busy)."""
+    frame deferred, the second core busy); the body detector on the cores left
+    (``offline_detector_threads``) unless a number was chosen."""
     if config.hands and config.hand_thread is None:
         config = replace(config, hand_thread=(os.cpu_count() or 1) >= 2)
+    if config.detector_threads is None:
+        config = replace(config, detector_threads=offline_detector_threads(
+            bool(config.hands and config.hand_thread)))
     return config
 
 
@@ -90,12 +122,16 @@ def live_config(config: "EstimatorConfig") -> "EstimatorConfig":
     return replace(config, flip_average=LIVE_FLIP_AVERAGE)
 
 
-def make_detector(kind: str) -> PersonDetector:
+def make_detector(kind: str, threads: int | None = None) -> PersonDetector:
+    """The body detector ``kind``; ``threads``: its LiteRT threads ("blazepose" only: the
+    legacy MediaPipe solution runs its own graph), None for 1."""
     try:
         from ..detect import make_detector as factory  # the detector package's factory
     except ImportError:
         factory = None
     if factory is not None:
+        if kind == "blazepose" and threads is not None:
+            return factory(kind, num_threads=threads)
         return factory(kind)
     if kind != "mediapipe":
         raise ValueError(f"unknown detector {kind!r}")
@@ -130,7 +166,8 @@ class PoseEstimator:
 
     def __init__(self, config: EstimatorConfig = EstimatorConfig(), detector=None, lifter=None):
         self.config = config
-        self.detector = detector if detector is not None else make_detector(config.detector)
+        self.detector = (detector if detector is not None
+                         else make_detector(config.detector, config.detector_threads))
         self.lifter = (lifter if lifter is not None
                        else load_lifter(config.lifter, config.flip_average))
         if self.lifter is not None and config.tilt_deg:
