@@ -10,6 +10,7 @@ file that kills its worker ``MAX_ATTEMPTS`` times is recorded as failed.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import signal
 import threading
@@ -31,9 +32,18 @@ _CANCEL = None          # in a worker: the pool's cancel event
 _PROGRESS = None        # in a worker: the queue progress messages go to
 
 
-def _init_worker(cancel, progress) -> None:
-    from .worker import limit_threads
+def detector_threads_each(processes: int) -> int:
+    """The body detector's threads in each of ``processes`` workers: the cores shared
+    out (one each when there are at least as many workers as cores; a batch of one file
+    on two cores gives its worker both)."""
+    from ..pipeline.estimator import MAX_DETECTOR_THREADS
+    return max(1, min(MAX_DETECTOR_THREADS, (os.cpu_count() or 1) // max(1, processes)))
+
+
+def _init_worker(cancel, progress, detector_threads: int = 1) -> None:
+    from .worker import limit_threads, use_detector_threads
     limit_threads()
+    use_detector_threads(detector_threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the driver decides; see the module doc
     global _CANCEL, _PROGRESS
     _CANCEL, _PROGRESS = cancel, progress
@@ -64,8 +74,11 @@ def run_local(jobs: list[Job], settings: BatchSettings, workers: int,
     todo = list(jobs)
     while todo:
         died: list[Job] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(stop, progress)) as pool:
+        processes = min(workers, len(todo))
+        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx,
+                                 initializer=_init_worker,
+                                 initargs=(stop, progress,
+                                           detector_threads_each(processes))) as pool:
             futures = {pool.submit(_run_job, job, settings): job for job in todo}
             pending = set(futures)
             while pending:

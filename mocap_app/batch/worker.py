@@ -46,11 +46,20 @@ def limit_threads() -> None:
 
 
 _LOADED: dict = {}     # settings key -> (PoseEstimator, refine callable or None)
+#: the body detector's threads in this process (``use_detector_threads``); None: one
+_DETECTOR_THREADS: list = [None]
+
+
+def use_detector_threads(threads: int | None) -> None:
+    """The body detector's threads for models loaded from now on in this process (the
+    pool gives each worker its share of the cores, ``pool.detector_threads_each``)."""
+    from ..pipeline.estimator import check_detector_threads
+    _DETECTOR_THREADS[0] = check_detector_threads(threads)
 
 
 def loaded_models(settings: BatchSettings):
     """(estimator, refine) for ``settings``, loaded on first use in this process."""
-    key = repr(settings)
+    key = repr((settings, _DETECTOR_THREADS[0]))
     if key not in _LOADED:
         from ..pipeline.estimator import EstimatorConfig, PoseEstimator, tilt_config
         for old in _LOADED.values():
@@ -61,6 +70,7 @@ def loaded_models(settings: BatchSettings):
         estimator = PoseEstimator(EstimatorConfig(detector=settings.detector,
                                                   lifter=settings.lifter,
                                                   hands=settings.hands, hand_thread=False,
+                                                  detector_threads=_DETECTOR_THREADS[0],
                                                   **tilt_config(settings.tilt)))
         _LOADED[key] = (estimator, _make_refine(settings))
     return _LOADED[key]

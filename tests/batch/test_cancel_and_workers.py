@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from mocap_app.batch import BatchSettings, find_jobs
 from mocap_app.batch import worker as batch_worker
 from mocap_app.cli import main
@@ -134,3 +136,24 @@ def test_a_killed_local_worker_s_files_go_to_a_fresh_pool(tmp_path, reference_bv
     assert (out / "a.bvh").read_bytes() == reference_bvh.read_bytes()
     assert (out / "sub" / "b.bvh").read_bytes() == reference_bvh.read_bytes()
     assert temporaries(out) == []
+
+
+@pytest.mark.parametrize("cores, processes, want", [(2, 1, 2), (2, 2, 1), (2, 8, 1),
+                                                    (4, 2, 2), (32, 1, 8), (1, 1, 1)])
+def test_the_workers_share_the_cores_out_to_their_detectors(monkeypatch, cores, processes,
+                                                            want):
+    from mocap_app.batch.pool import detector_threads_each
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert detector_threads_each(processes) == want
+
+
+def test_a_worker_builds_its_detector_with_its_share_of_the_cores():
+    settings = BatchSettings(refine=False)
+    try:
+        batch_worker.use_detector_threads(2)
+        assert batch_worker.loaded_models(settings)[0].config.detector_threads == 2
+        with pytest.raises(ValueError, match="1..8"):
+            batch_worker.use_detector_threads(0)
+    finally:
+        batch_worker.use_detector_threads(None)
+    assert batch_worker.loaded_models(settings)[0].config.detector_threads is None
