@@ -36,8 +36,26 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="do not turn the limbs towards the directions the 2D keypoints give "
                         "them in the picture after the temporal refiner "
                         "(pipeline/image_fit.py; uses --hfov)")
+    p.add_argument("--threads", default=None,
+                   help="threads of the body detector, 1..8 (default: every core of this "
+                        "machine, less one with --hands; the same result, sooner)")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
+
+
+def threads_option(value) -> int | None:
+    """``--threads`` checked at once: None (every core) or a whole number in range."""
+    from ..pipeline.estimator import MAX_DETECTOR_THREADS  # noqa: PLC0415
+    if value is None:
+        return None
+    try:
+        threads = int(value)
+    except (TypeError, ValueError):
+        threads = 0
+    if str(threads) != str(value).strip() or not 1 <= threads <= MAX_DETECTOR_THREADS:
+        raise UserError(f"--threads must be a whole number 1..{MAX_DETECTOR_THREADS}, "
+                        f"got {value!r}", EXIT_USAGE)
+    return threads
 
 
 def add_processing_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,6 +100,7 @@ def cmd_process(args) -> int:
         raise UserError(f"video file not found: {video}")
     check_range("--hfov", args.hfov, 1.0, 179.0)
     tilt = tilt_option(args.tilt)
+    threads = threads_option(getattr(args, "threads", None))
     out = Path(args.output)
     _check_output_path(out)
     if args.json:
@@ -93,7 +112,7 @@ def cmd_process(args) -> int:
     config = EstimatorConfig(detector=args.detector, lifter=args.lifter,
                              hands=bool(getattr(args, "hands", False)),
                              side_check=not getattr(args, "no_side_check", False),
-                             **tilt_config(tilt))
+                             detector_threads=threads, **tilt_config(tilt))
     refine = _make_refine(args)
     cancel = threading.Event()
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet

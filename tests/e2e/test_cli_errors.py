@@ -110,3 +110,11 @@ def test_a_camera_tilt_out_of_range_is_refused_before_any_work(tmp_path):
     assert proc.stderr.splitlines() == [
         "mocap: error: --tilt must be 'auto' or -90..90 degrees, got '120'"]
     assert not (tmp_path / "o.bvh").exists()
+
+
+@pytest.mark.parametrize("bad", ["0", "9", "2.5", "many", "-1"])
+def test_a_wrong_thread_count_is_refused_before_any_work(tmp_path, bad):
+    out = tmp_path / "o.bvh"
+    assert_one_line_error(run_cli("process", sample_clip(), "-o", out, "--threads", bad),
+                          "--threads must be a whole number 1..8", repr(bad))
+    assert not out.exists()

@@ -86,3 +86,14 @@ def test_json_has_joints_with_confidence(processed):
     f = person[50]
     assert len(f["joints_3d_m"]) == 25 and len(f["confidence"]) == 25
     assert all(0 <= c <= 1 for c in f["confidence"])
+
+
+def test_one_detector_thread_writes_the_same_file_as_every_core(processed, tmp_path):
+    """``--threads 1`` (the detector on one core, as before the offline default gave it
+    every core) writes the same BVH, byte for byte."""
+    out, _ = processed
+    proc = subprocess.run([sys.executable, "-m", "mocap_app.cli", "process", str(sample_clip()),
+                           "-o", str(tmp_path / "one.bvh"), "--threads", "1"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "one.bvh").read_bytes() == (out / "walk.bvh").read_bytes()
