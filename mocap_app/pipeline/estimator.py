@@ -85,6 +85,8 @@ def offline_detector_threads(hand_thread: bool = False) -> int:
     this project's 2-core machine: 2 without the hand thread (docs/BENCHMARKS.md)."""
     cores = os.cpu_count() or 1
     return max(1, min(MAX_DETECTOR_THREADS, cores - (1 if hand_thread else 0)))
+
+
 #: The live frame budget "auto" keeps: 30 fps, with a tenth spare for the GUI and capture.
 LIVE_BUDGET_S = 0.9 / 30.0
 

@@ -1,7 +1,13 @@
-"""Which lifter settings live and offline estimators get."""
+"""Which lifter and detector settings live and offline estimators get."""
+import os
+
+import numpy as np
+import pytest
+
 from mocap_app.lift.inference import FLIP_AVERAGE
-from mocap_app.pipeline.estimator import (LIVE_FLIP_AVERAGE, EstimatorConfig, PoseEstimator,
-                                          live_config)
+from mocap_app.pipeline.estimator import (LIVE_FLIP_AVERAGE, MAX_DETECTOR_THREADS,
+                                          EstimatorConfig, PoseEstimator, live_config,
+                                          offline_config, offline_detector_threads)
 
 
 def test_live_sessions_lift_in_one_pass_and_imports_use_the_lifter_default():
@@ -15,13 +21,6 @@ def test_live_sessions_lift_in_one_pass_and_imports_use_the_lifter_default():
 
 
 # -- the body detector's threads -------------------------------------------------------
-import os  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from mocap_app.pipeline.estimator import (MAX_DETECTOR_THREADS, offline_config,  # noqa: E402
-                                          offline_detector_threads)
 
 
 @pytest.mark.parametrize("cores, hands, want", [(1, False, 1), (2, False, 2), (2, True, 1),
