@@ -1,0 +1,151 @@
+"""What part of the app's error on the Pose2Sim take is what: its output with one part
+of it replaced by the reference's (oracles), scored as ``eval_pose2sim`` scores it
+(PA-MPJPE, 25 joints, against the other views' triangulation).
+
+    .venv/bin/python bench/eval_pose2sim_oracles.py [--cache detections.npz]   # ~3 min
+
+1. **The arms' length.** The take's man has arms about 15 % longer for his legs than any
+   rendered body, and the lifter draws him with its training bodies' proportions
+   (models/LIFTER_CARD.md, "Bone directions, orientation and proportions"). The app's
+   offline output (side check, bidirectional refiner, image fit, skeleton fitting: the
+   last row of ``eval_pose2sim.py --side-check``) with its fitted arm bones (upper arms,
+   forearms, hands) lengthened by a factor, each keeping its direction.
+2. **In the picture or in depth.** The app's output before fitting (side check,
+   bidirectional refiner, image fit) with each limb bone's direction in the view's axes
+   taken in part from the reference, its length kept and everything below it carried
+   along: its angle in the picture plane ("plane": the depth component stays the app's),
+   its depth component, how far it points towards or away from the camera ("depth": the
+   angle in the picture stays the app's), or both ("all"); for the arms (upper arm,
+   forearm, hand) and for all four limbs (the feet too).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_pose2sim as P2S  # noqa: E402
+from mocap_app.core.skeleton import BONES, NUM_JOINTS, PARENTS, J, bone_lengths  # noqa: E402
+from mocap_app.pipeline.fitting import apply_bone_lengths  # noqa: E402
+from mocap_train.metrics import pa_errors_masked as pa_errors  # noqa: E402
+
+ARM_BONES = [k for k, (_, c) in enumerate(BONES)
+             if c in [J[f"{s}_{p}"] for s in ("left", "right") for p in ("elbow", "wrist", "hand")]]
+LEG_BONES = [k for k, (_, c) in enumerate(BONES)
+             if c in [J[f"{s}_{p}"] for s in ("left", "right") for p in ("knee", "ankle")]]
+FACTORS = (1.0, 1.1, 1.2, 1.3)
+ARM_JOINTS = [J[f"{s}_{p}"] for s in ("left", "right") for p in ("elbow", "wrist", "hand")]
+LIMB_JOINTS = ARM_JOINTS + [J[f"{s}_{p}"] for s in ("left", "right")
+                            for p in ("knee", "ankle", "heel", "toe")]
+MODES = ("plane", "depth", "all")
+
+
+def _parents_first() -> list[int]:
+    out: list[int] = []
+
+    def visit(j: int) -> None:
+        if j in out:
+            return
+        if PARENTS[j] >= 0:
+            visit(PARENTS[j])
+        out.append(j)
+    for j in range(NUM_JOINTS):
+        visit(j)
+    return out
+
+
+ORDER = _parents_first()
+
+
+def with_reference_directions(pred: np.ndarray, ref: np.ndarray, joints: list[int],
+                              mode: str) -> np.ndarray:
+    """(F, J, 3) ``pred`` rebuilt from its root with the bones ending at ``joints`` turned
+    to the reference's direction in part (``mode``, see the module doc), lengths kept.
+    Both in the view's axes (z towards the camera). Where the reference has no bone the
+    app's stays."""
+    def unit(x):
+        return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+    out = pred.copy()
+    for j in ORDER:
+        p = PARENTS[j]
+        if p < 0:
+            continue
+        bone = pred[:, j] - pred[:, p]
+        if j in joints:
+            length = np.linalg.norm(bone, axis=-1, keepdims=True)
+            u, r = unit(bone), unit(ref[:, j] - ref[:, p])
+            if mode == "all":
+                n = r
+            else:
+                plane, depth = (u, r) if mode == "depth" else (r, u)
+                side = np.sqrt(np.clip(1.0 - depth[:, 2:] ** 2, 0.0, 1.0))
+                n = np.concatenate([unit(plane[:, :2]) * side, depth[:, 2:]], -1)
+            ok = np.isfinite(n).all(-1) & np.isfinite(ref[:, [j, p]]).all(axis=(-1, -2))
+            bone = np.where(ok[:, None], length * n, bone)
+        out[:, j] = out[:, p] + bone
+    return out
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="npz of the detections (eval_pose2sim's): read if it exists")
+    args = ap.parse_args(argv)
+    cams = P2S.read_qca(P2S.take_dir() / "Calib.qca.txt")
+    if args.cache is not None and args.cache.exists():
+        data = dict(np.load(args.cache))
+    else:
+        data = P2S.detect_views([P2S.take_dir() / f"{c.name}.mp4" for c in cams])
+    loo, _ = P2S.references(cams, data["kp"])
+    lengths_rows, split_rows = [], {}
+    for v, cam in enumerate(cams):
+        checked, _ = P2S.side_checked(data, v, hands=False)
+        tilt = P2S.resolved_tilt(checked, v, P2S.AUTO)
+        est = P2S.estimates(checked, v, None, None, True, P2S.WEBCAM_HFOV_DEG, tilt)
+        fitted = est["lifter + refiner + skeleton fitting"]
+        ok = np.isfinite(fitted).all(axis=(1, 2))
+        lengths = np.median(bone_lengths(fitted[ok]), 0)
+        ref = np.nanmedian(bone_lengths(loo[v]), 0)
+        errs = []
+        for k in FACTORS:
+            scaled = lengths.copy()
+            scaled[ARM_BONES] *= k
+            x = fitted.copy()
+            x[ok] = apply_bone_lengths(fitted[ok], scaled)
+            errs.append(float(np.nanmean(pa_errors(x, loo[v], None))))
+        ratio = (lengths[ARM_BONES].sum() / lengths[LEG_BONES].sum(),
+                 ref[ARM_BONES].sum() / ref[LEG_BONES].sum())
+        lengths_rows.append((cam.name, ratio, errs))
+        pred = est["lifter + bidirectional refiner"]
+        ref_cam = P2S.in_camera_app(cam, loo[v])
+        variants = {"app (side check, refiner, image fit)": pred,
+                    "BlazePose world landmarks (side check)": checked["world"][v]}
+        for label, joints in (("arms", ARM_JOINTS), ("limbs", LIMB_JOINTS)):
+            for mode in MODES:
+                variants[f"{label}: the reference's {mode}"] = with_reference_directions(
+                    pred, ref_cam, joints, mode)
+        for name, x in variants.items():
+            split_rows.setdefault(name, []).append(float(np.nanmean(pa_errors(x, loo[v]))))
+    print("\n1. the arms' length (skeleton fitting's arm bones x a factor), PA-MPJPE mm\n")
+    print("| view | arm / leg length, app | the reference's | "
+          + " | ".join(f"arms x{k:g}" for k in FACTORS) + " |")
+    print("|---|---|---|" + "---|" * len(FACTORS))
+    for name, ratio, errs in lengths_rows:
+        print(f"| {name} | {ratio[0]:.3f} | {ratio[1]:.3f} | "
+              + " | ".join(f"{e:.1f}" for e in errs) + " |")
+    print("\n2. the limbs' directions in the picture plane or in depth taken from the "
+          "reference, PA-MPJPE mm\n")
+    print("| output | " + " | ".join(c.name for c in cams) + " | mean |")
+    print("|---|" + "---|" * (len(cams) + 1))
+    for name, errs in split_rows.items():
+        print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
+              + f" | {np.mean(errs):.1f} |")
+    return {"lengths": lengths_rows, "split": split_rows}
+
+
+if __name__ == "__main__":
+    main()
