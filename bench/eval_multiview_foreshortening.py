@@ -42,10 +42,7 @@ def main(argv=None) -> dict:
     for path in paths:
         a = dict(np.load(path))
         cams = M.triangulation_cameras(a["K"], a["R"], a["t"])
-        frames = a["kp"].shape[1]
-        data = {"kp": a["kp"], "vis": a["vis"], "world": a["world"],
-                "sizes": np.array([M.SIZE] * M.VIEWS), "fps": np.full(M.VIEWS, M.FPS),
-                "hand_sides": np.full((M.VIEWS, frames, 2, 2), np.nan)}
+        data = M.views_data(a)
         loo, _ = references(cams, a["kp"])
         for v in range(M.VIEWS):
             d, _ = side_checked(data, v, hands=False)

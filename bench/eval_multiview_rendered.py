@@ -160,6 +160,15 @@ def render_all(cache: Path, items: int, seed: int, frames: int,
     return paths
 
 
+def views_data(item: dict) -> dict:
+    """A rendered item's four views as ``eval_pose2sim``'s functions take a take's
+    detections (no hand votes)."""
+    frames = item["kp"].shape[1]
+    return {"kp": item["kp"], "vis": item["vis"], "world": item["world"],
+            "sizes": np.array([SIZE] * VIEWS), "fps": np.full(VIEWS, FPS),
+            "hand_sides": np.full((VIEWS, frames, 2, 2), np.nan)}
+
+
 def score_item(path: Path, lifter: Path | None = None) -> dict:
     """Per view: (F, J) joint errors of BlazePose's 3D and of the app's output against the
     exact joints and against the leave-one-out triangulation of BlazePose's 2D."""
@@ -167,10 +176,7 @@ def score_item(path: Path, lifter: Path | None = None) -> dict:
                                side_checked)
     a = dict(np.load(path))
     cams = triangulation_cameras(a["K"], a["R"], a["t"])
-    frames = a["kp"].shape[1]
-    data = {"kp": a["kp"], "vis": a["vis"], "world": a["world"],
-            "sizes": np.array([SIZE] * VIEWS), "fps": np.full(VIEWS, FPS),
-            "hand_sides": np.full((VIEWS, frames, 2, 2), np.nan)}
+    data = views_data(a)
     loo, _ = references(cams, a["kp"])
     out = {}
     for v in range(VIEWS):

@@ -102,6 +102,17 @@ def detect_views(videos: list[Path]) -> dict:
             "sizes": np.array(sizes), "fps": np.array(fps)}
 
 
+def cached_detections(cams, cache: Path | None) -> dict:
+    """``detect_views`` of every view of the take, read from ``cache`` (an npz) when it
+    exists, else detected and written there (when given)."""
+    if cache is not None and cache.exists():
+        return dict(np.load(cache))
+    data = detect_views([take_dir() / f"{c.name}.mp4" for c in cams])
+    if cache is not None:
+        np.savez(cache, **data)
+    return data
+
+
 def references(cams, kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(leave-one-out (V, F, J, 3), all-view (F, J, 3)) world points, NaN where none."""
     V, F = kp.shape[:2]
@@ -417,12 +428,7 @@ def main(argv=None) -> dict:
     if args.tilt == "calibrated":
         print("each view's tilt from the calibration (degrees): "
               + ", ".join(f"{c.name} {t:.1f}" for c, t in zip(cams, tilts)))
-    if args.cache is not None and args.cache.exists():
-        data = dict(np.load(args.cache))
-    else:
-        data = detect_views([take / f"{c.name}.mp4" for c in cams])
-        if args.cache is not None:
-            np.savez(args.cache, **data)
+    data = cached_detections(cams, args.cache)
     if args.side_check and "hand_sides" not in data:
         data["hand_sides"] = hand_sides_views([take / f"{c.name}.mp4" for c in cams])
         if args.cache is not None:

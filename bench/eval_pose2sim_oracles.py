@@ -131,13 +131,10 @@ def depth_from_foreshortening(pred: np.ndarray, kp: np.ndarray, weight: float) -
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=None,
-                    help="npz of the detections (eval_pose2sim's): read if it exists")
+                    help="npz of the detections (eval_pose2sim's): read if it exists, else written")
     args = ap.parse_args(argv)
     cams = P2S.read_qca(P2S.take_dir() / "Calib.qca.txt")
-    if args.cache is not None and args.cache.exists():
-        data = dict(np.load(args.cache))
-    else:
-        data = P2S.detect_views([P2S.take_dir() / f"{c.name}.mp4" for c in cams])
+    data = P2S.cached_detections(cams, args.cache)
     loo, _ = P2S.references(cams, data["kp"])
     lengths_rows, split_rows = [], {}
     for v, cam in enumerate(cams):

@@ -34,7 +34,7 @@ from mocap_app.core.skeleton import J, JOINT_NAMES, MIRROR_PERMUTATION  # noqa: 
 from mocap_train.camera_sim import hidden_joints  # noqa: E402
 from mocap_train.multiview import read_qca  # noqa: E402
 
-from eval_pose2sim import detect_views, references, take_dir  # noqa: E402
+from eval_pose2sim import cached_detections, references, take_dir  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "mocap_train" / "detector_visibility.json"
 MIN_HIDDEN = 30
@@ -78,12 +78,7 @@ def main(argv=None) -> dict:
                     help="npz of the detections (eval_pose2sim's): read if it exists, else written")
     args = ap.parse_args(argv)
     cams = read_qca(take_dir() / "Calib.qca.txt")
-    if args.cache is not None and args.cache.exists():
-        data = dict(np.load(args.cache))
-    else:
-        data = detect_views([take_dir() / f"{c.name}.mp4" for c in cams])
-        if args.cache is not None:
-            np.savez(args.cache, **data)
+    data = cached_detections(cams, args.cache)
     loo, _ = references(cams, data["kp"])
     state = hidden_states(cams, loo, data["kp"])
     result = {

@@ -45,17 +45,14 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
 
 def threads_option(value) -> int | None:
     """``--threads`` checked at once: None (every core) or a whole number in range."""
-    from ..pipeline.estimator import MAX_DETECTOR_THREADS  # noqa: PLC0415
+    from ..pipeline.estimator import MAX_DETECTOR_THREADS, check_detector_threads  # noqa: PLC0415
     if value is None:
         return None
     try:
-        threads = int(value)
-    except (TypeError, ValueError):
-        threads = 0
-    if str(threads) != str(value).strip() or not 1 <= threads <= MAX_DETECTOR_THREADS:
+        return check_detector_threads(int(str(value).strip()))
+    except ValueError:
         raise UserError(f"--threads must be a whole number 1..{MAX_DETECTOR_THREADS}, "
-                        f"got {value!r}", EXIT_USAGE)
-    return threads
+                        f"got {value!r}", EXIT_USAGE) from None
 
 
 def add_processing_arguments(p: argparse.ArgumentParser) -> None:
