@@ -10,7 +10,10 @@ Every view of every rendered item (default: the take-like items) is scored as
 ``eval_multiview_rendered`` scores it (side check, tilt found, lifter, bidirectional
 refiner, image fit), then with the limbs' depth moved towards their foreshortening by
 each weight; PA-MPJPE (mm, 25 joints) against the exact joints and against the
-leave-one-out triangulation of BlazePose's 2D, on the view-frames every row scores.
+leave-one-out triangulation of BlazePose's 2D, on the view-frames every row scores. Then
+the oracles script's block 4 against the exact joints: how the limb bones' depth
+components of the app and of BlazePose's world landmarks compare with the truth's (the
+mean over the views).
 """
 from __future__ import annotations
 
@@ -23,9 +26,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_multiview_rendered as M  # noqa: E402
-from eval_pose2sim import (AUTO, estimates, joint_errors, references, resolved_tilt,  # noqa: E402
-                           side_checked)
-from eval_pose2sim_oracles import WEIGHTS, depth_from_foreshortening  # noqa: E402
+from eval_pose2sim import (AUTO, estimates, in_camera_app, joint_errors, references,  # noqa: E402
+                           resolved_tilt, side_checked)
+from eval_pose2sim_oracles import (LIMB_JOINTS, OUT_OF_PLANE, WEIGHTS, depth_agreement,  # noqa: E402
+                                   depth_from_foreshortening)
 
 
 def main(argv=None) -> dict:
@@ -39,6 +43,7 @@ def main(argv=None) -> dict:
     if not paths:
         ap.error(f"no rendered items match {args.items}: render them first (see the doc)")
     rows: dict = {}
+    depth: dict = {}
     for path in paths:
         a = dict(np.load(path))
         cams = M.triangulation_cameras(a["K"], a["R"], a["t"])
@@ -55,6 +60,10 @@ def main(argv=None) -> dict:
             for w in WEIGHTS:
                 outputs[f"+ depth from foreshortening, weight {w:g}"] = \
                     depth_from_foreshortening(app, d["kp"][v], w)
+            truth = in_camera_app(cams[v], a["truth"])
+            for name in ("app (refined, image fit)", "BlazePose world landmarks"):
+                depth.setdefault(name, []).append(depth_agreement(outputs[name], truth,
+                                                                  LIMB_JOINTS))
             for name, x in outputs.items():
                 for ref_name, ref in (("exact joints", a["truth"]),
                                       ("BlazePose triangulated", loo[v])):
@@ -76,6 +85,16 @@ def main(argv=None) -> dict:
                                                         "BlazePose triangulated")]
         out[name] = vals
         print(f"| {name} | {vals[0]:.1f} | {vals[1]:.1f} |")
+    print(f"\nthe limb bones' depth components against the exact joints' (mean of "
+          f"{len(next(iter(depth.values())))} views)\n")
+    print("| output | mean abs, output | mean abs, truth | correlation | RMS difference | "
+          f"wrong sign where |z| > {OUT_OF_PLANE:g} |")
+    print("|---|---|---|---|---|---|")
+    for name, views in depth.items():
+        m = {k: float(np.mean([r[k] for r in views])) for k in views[0]}
+        out[f"depth: {name}"] = m
+        print(f"| {name} | {m['pred']:.3f} | {m['ref']:.3f} | {m['corr']:.2f} | "
+              f"{m['rmse']:.3f} | {100 * m['wrong_sign']:.1f} % |")
     return out
 
 

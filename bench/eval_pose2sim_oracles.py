@@ -23,6 +23,15 @@ of it replaced by the reference's (oracles), scored as ``eval_pose2sim`` scores 
    drawn length over the take), pixels per metre per frame from the spread of all the 2D
    keypoints against the app's 3D drawn in the picture plane (median over 9 frames), the
    sign from the app; blended into the app's depth component by a weight, smoothed.
+4. **How the limbs' depth is wrong** (no oracle, a reading): each limb bone's depth
+   component (its unit direction's z in the view's axes) from the app and from BlazePose's
+   world landmarks against the reference's: their mean size (is the depth squashed?),
+   correlation, RMS difference and the share pointing the wrong way where the reference
+   points clearly out of the picture (|z| > 0.35).
+5. **The depth marginals decoded by their mode** (not by soft-argmax, their mean): a
+   spread-out or two-peaked depth heatmap averages to a depth between its peaks. The
+   lifter's per-frame output (no limb fusion) with each joint's depth taken from the
+   bins around the peak of its depth marginal (the zy and xz maps summed over y and x).
 """
 from __future__ import annotations
 
@@ -51,6 +60,10 @@ LIMB_JOINTS = ARM_JOINTS + [J[f"{s}_{p}"] for s in ("left", "right")
                             for p in ("knee", "ankle", "heel", "toe")]
 MODES = ("plane", "depth", "all")
 WEIGHTS = (0.25, 0.5, 1.0)
+#: a bone "points clearly out of the picture" where |its unit direction's z| exceeds this
+OUT_OF_PLANE = 0.35
+#: half-widths (bins) of the window round the depth marginal's peak (block 5)
+MODE_WINDOWS = (1, 2, 4)
 
 
 def _parents_first() -> list[int]:
@@ -128,6 +141,65 @@ def depth_from_foreshortening(pred: np.ndarray, kp: np.ndarray, weight: float) -
     return x
 
 
+def depth_agreement(pred: np.ndarray, ref: np.ndarray, joints: list[int]) -> dict:
+    """How the depth components (z of the unit bone directions, the view's axes) of the
+    bones ending at ``joints`` in ``pred`` (F, J, 3) compare with ``ref``'s, over the
+    frames and bones both have: mean |z| of each, their correlation, the RMS difference and
+    the share of the bones the reference points clearly out of the picture (|z| >
+    ``OUT_OF_PLANE``) that ``pred`` points the other way."""
+    def depth(x):
+        b = np.stack([x[:, j] - x[:, PARENTS[j]] for j in joints], 1)
+        with np.errstate(all="ignore"):
+            return (b[..., 2] / np.linalg.norm(b, axis=-1)).ravel()
+    a, r = depth(pred), depth(ref)
+    ok = np.isfinite(a) & np.isfinite(r)
+    a, r = a[ok], r[ok]
+    clear = np.abs(r) > OUT_OF_PLANE
+    return {"pred": float(np.abs(a).mean()), "ref": float(np.abs(r).mean()),
+            "corr": float(np.corrcoef(a, r)[0, 1]),
+            "rmse": float(np.sqrt(np.mean((a - r) ** 2))),
+            "wrong_sign": float(np.mean(np.sign(a[clear]) != np.sign(r[clear])))}
+
+
+def depth_by_mode(heatmaps: dict, half: int) -> np.ndarray:
+    """(T, J) cube z of each joint from the bins within ``half`` of the peak of its depth
+    marginal (zy summed over its rows y, xz over its columns x, the two averaged), where
+    soft-argmax takes the whole marginal's mean."""
+    import torch
+    from mocap_app.lift.heatmaps import pixel_centres
+    zy = np.asarray(heatmaps["zy"], np.float64).sum(-2)
+    xz = np.asarray(heatmaps["xz"], np.float64).sum(-1)
+    p = 0.5 * (zy / zy.sum(-1, keepdims=True) + xz / xz.sum(-1, keepdims=True))
+    centres = pixel_centres(p.shape[-1], torch.device("cpu"), torch.float64).numpy()
+    idx = p.argmax(-1)[..., None] + np.arange(-half, half + 1)
+    inside = (idx >= 0) & (idx < p.shape[-1])
+    idx = np.clip(idx, 0, p.shape[-1] - 1)
+    w = np.take_along_axis(p, idx, -1) * inside
+    return (w * centres[idx]).sum(-1) / w.sum(-1)
+
+
+def mode_decoded(data: dict, v: int, tilt: float, ref: np.ndarray) -> dict:
+    """Block 5 for view v: PA-MPJPE (mm, 25 joints) of the per-frame lifter (flip-averaged,
+    no limb fusion) with its depth decoded by soft-argmax and by each window round the
+    depth marginal's peak."""
+    from mocap_app.lift.inference import Lifter
+    from mocap_app.lift.normalize import CUBE_HALF
+    lifter = Lifter.load(fusion=False, tilt_deg=tilt)
+    kp = data["kp"][v]
+    seen = np.isfinite(kp).all(-1)
+    res = lifter.lift(np.nan_to_num(kp), np.where(seen, data["vis"][v], 0.0),
+                      tuple(int(s) for s in data["sizes"][v]), world=data["world"][v])
+    base = np.where((res.valid & seen.any(-1))[:, None, None], res.joints_3d, np.nan)
+    out = {"soft-argmax (the app)": float(np.nanmean(pa_errors(base, ref)))}
+    for half in MODE_WINDOWS:
+        shift = (depth_by_mode(res.heatmaps, half) - res.coords[..., 2]) \
+            * CUBE_HALF * lifter.body_scale            # the picture's tilt leaves z alone
+        x = base.copy()
+        x[..., 2] += shift - shift[:, J["pelvis"]:J["pelvis"] + 1]
+        out[f"the peak, +-{half} bins"] = float(np.nanmean(pa_errors(x, ref)))
+    return out
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=None,
@@ -136,7 +208,7 @@ def main(argv=None) -> dict:
     cams = P2S.read_qca(P2S.take_dir() / "Calib.qca.txt")
     data = P2S.cached_detections(cams, args.cache)
     loo, _ = P2S.references(cams, data["kp"])
-    lengths_rows, split_rows = [], {}
+    lengths_rows, split_rows, depth_rows, mode_rows = [], {}, {}, {}
     for v, cam in enumerate(cams):
         checked, _ = P2S.side_checked(data, v, hands=False)
         tilt = P2S.resolved_tilt(checked, v, P2S.AUTO)
@@ -168,6 +240,10 @@ def main(argv=None) -> dict:
                 depth_from_foreshortening(pred, checked["kp"][v], w)
         for name, x in variants.items():
             split_rows.setdefault(name, []).append(float(np.nanmean(pa_errors(x, loo[v]))))
+        for name, x in (("app", pred), ("BlazePose", checked["world"][v])):
+            depth_rows.setdefault(name, []).append(depth_agreement(x, ref_cam, LIMB_JOINTS))
+        for name, err in mode_decoded(checked, v, tilt, loo[v]).items():
+            mode_rows.setdefault(name, []).append(err)
     print("\n1. the arms' length (skeleton fitting's arm bones x a factor), PA-MPJPE mm\n")
     print("| view | arm / leg length, app | the reference's | "
           + " | ".join(f"arms x{k:g}" for k in FACTORS) + " |")
@@ -182,7 +258,24 @@ def main(argv=None) -> dict:
     for name, errs in split_rows.items():
         print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
               + f" | {np.mean(errs):.1f} |")
-    return {"lengths": lengths_rows, "split": split_rows}
+    print("\n4. the limb bones' depth components (unit direction's z in the view's axes) "
+          "against the reference's\n")
+    print("| output | view | mean abs, output | mean abs, reference | correlation | RMS "
+          f"difference | wrong sign where |z| > {OUT_OF_PLANE:g} |")
+    print("|---|---|---|---|---|---|---|")
+    for name, rows in depth_rows.items():
+        for cam, r in zip(cams, rows):
+            print(f"| {name} | {cam.name} | {r['pred']:.3f} | {r['ref']:.3f} | "
+                  f"{r['corr']:.2f} | {r['rmse']:.3f} | {100 * r['wrong_sign']:.1f} % |")
+    print("\n5. the lifter per frame (no limb fusion), its depth decoded by soft-argmax or "
+          "by the depth marginal's peak; PA-MPJPE mm\n")
+    print("| decoding | " + " | ".join(c.name for c in cams) + " | mean |")
+    print("|---|" + "---|" * (len(cams) + 1))
+    for name, errs in mode_rows.items():
+        print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
+              + f" | {np.mean(errs):.1f} |")
+    return {"lengths": lengths_rows, "split": split_rows, "depth": depth_rows,
+            "mode": mode_rows}
 
 
 if __name__ == "__main__":

@@ -100,3 +100,44 @@ def test_foreshortening_gives_a_bone_the_depth_its_drawn_length_says():
     np.testing.assert_allclose(dz[25:35], np.sin(np.radians(60)), atol=0.05)
     np.testing.assert_allclose(np.linalg.norm(out[:, wrist] - out[:, elbow], axis=-1), 0.25,
                                atol=1e-9)
+
+
+def test_depth_agreement_of_a_pose_with_itself_and_with_its_depth_mirrored():
+    pred = _poses(7, frames=40)
+    same = oracles.depth_agreement(pred, pred, oracles.LIMB_JOINTS)
+    assert abs(same["corr"] - 1.0) < 1e-12
+    assert same["rmse"] < 1e-12 and same["wrong_sign"] == 0.0
+    assert abs(same["pred"] - same["ref"]) < 1e-12
+    mirrored = pred * [1.0, 1.0, -1.0]          # every bone pointing the other way in depth
+    flip = oracles.depth_agreement(mirrored, pred, oracles.LIMB_JOINTS)
+    assert abs(flip["corr"] + 1.0) < 1e-12 and flip["wrong_sign"] == 1.0
+    squashed = pred.copy()
+    squashed[..., 2] *= 0.0                     # drawn flat: no depth at all
+    flat = oracles.depth_agreement(squashed, pred, oracles.LIMB_JOINTS)
+    assert flat["pred"] == 0.0 and flat["ref"] > 0.2
+    assert abs(flat["rmse"] - np.sqrt(np.mean(_limb_depths(pred) ** 2))) < 1e-12
+
+
+def _limb_depths(x):
+    return np.stack([_unit_bone(x, j)[:, 2] for j in oracles.LIMB_JOINTS], 1)
+
+
+def test_depth_by_mode_takes_the_peak_where_soft_argmax_takes_the_mean():
+    """Two peaks in the depth marginal: 0.6 of the mass at bin 4, 0.4 at bin 19 of 24.
+    Soft-argmax lands between them; the peak's window gives bin 4's centre."""
+    n = 24
+    centres = (2 * np.arange(n) + 1) / n - 1
+    z = np.zeros(n)
+    z[4], z[19] = 0.6, 0.4
+    zy = np.zeros((1, 1, n, n))
+    zy[0, 0, 10] = z                            # rows y (one row), columns z
+    xz = np.zeros((1, 1, n, n))
+    xz[0, 0, :, 7] = z                          # rows z, columns x (one column)
+    maps = {"zy": zy, "xz": xz}
+    mean = float(z @ centres)
+    assert abs(mean - centres[4]) > 0.4          # the mean is far from either peak
+    for half in (1, 2, 4):
+        np.testing.assert_allclose(oracles.depth_by_mode(maps, half), [[centres[4]]],
+                                   atol=1e-12)
+    # a window wide enough to take both peaks gives the mean again
+    np.testing.assert_allclose(oracles.depth_by_mode(maps, n), [[mean]], atol=1e-12)
