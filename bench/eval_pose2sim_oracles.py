@@ -200,6 +200,15 @@ def mode_decoded(data: dict, v: int, tilt: float, ref: np.ndarray) -> dict:
     return out
 
 
+def print_views(first: str, cams, rows: dict) -> None:
+    """A table of mm per view and their mean, a row per entry of ``rows``."""
+    print(f"| {first} | " + " | ".join(c.name for c in cams) + " | mean |")
+    print("|---|" + "---|" * (len(cams) + 1))
+    for name, errs in rows.items():
+        print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
+              + f" | {np.mean(errs):.1f} |")
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=None,
@@ -253,11 +262,7 @@ def main(argv=None) -> dict:
               + " | ".join(f"{e:.1f}" for e in errs) + " |")
     print("\n2. the limbs' directions in the picture plane or in depth taken from the "
           "reference; 3. their depth from the 2D's foreshortening; PA-MPJPE mm\n")
-    print("| output | " + " | ".join(c.name for c in cams) + " | mean |")
-    print("|---|" + "---|" * (len(cams) + 1))
-    for name, errs in split_rows.items():
-        print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
-              + f" | {np.mean(errs):.1f} |")
+    print_views("output", cams, split_rows)
     print("\n4. the limb bones' depth components (unit direction's z in the view's axes) "
           "against the reference's\n")
     print("| output | view | mean abs, output | mean abs, reference | correlation | RMS "
@@ -269,11 +274,7 @@ def main(argv=None) -> dict:
                   f"{r['corr']:.2f} | {r['rmse']:.3f} | {100 * r['wrong_sign']:.1f} % |")
     print("\n5. the lifter per frame (no limb fusion), its depth decoded by soft-argmax or "
           "by the depth marginal's peak; PA-MPJPE mm\n")
-    print("| decoding | " + " | ".join(c.name for c in cams) + " | mean |")
-    print("|---|" + "---|" * (len(cams) + 1))
-    for name, errs in mode_rows.items():
-        print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs)
-              + f" | {np.mean(errs):.1f} |")
+    print_views("decoding", cams, mode_rows)
     return {"lengths": lengths_rows, "split": split_rows, "depth": depth_rows,
             "mode": mode_rows}
 
