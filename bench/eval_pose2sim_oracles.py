@@ -190,7 +190,7 @@ def mode_decoded(data: dict, v: int, tilt: float, ref: np.ndarray) -> dict:
     res = lifter.lift(np.nan_to_num(kp), np.where(seen, data["vis"][v], 0.0),
                       tuple(int(s) for s in data["sizes"][v]), world=data["world"][v])
     base = np.where((res.valid & seen.any(-1))[:, None, None], res.joints_3d, np.nan)
-    out = {"soft-argmax (the app)": float(np.nanmean(pa_errors(base, ref)))}
+    out = {"soft-argmax (as the lifter decodes)": float(np.nanmean(pa_errors(base, ref)))}
     for half in MODE_WINDOWS:
         shift = (depth_by_mode(res.heatmaps, half) - res.coords[..., 2]) \
             * CUBE_HALF * lifter.body_scale            # the picture's tilt leaves z alone
