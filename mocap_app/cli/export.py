@@ -33,6 +33,17 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                    help="leave the finger bones out (a take with hands has them)")
 
 
+def add_range_arguments(parser: argparse.ArgumentParser) -> None:
+    """--start --end: the stretch of a saved take to write (``mocap export``)."""
+    g = parser.add_argument_group("stretch")
+    g.add_argument("--start", type=float, default=None, metavar="SECONDS",
+                   help="write from this time, seconds from the take's first frame "
+                        "(default: its start)")
+    g.add_argument("--end", type=float, default=None, metavar="SECONDS",
+                   help="write up to this time (default: the take's end); the rig and "
+                        "the root are the whole take's either way")
+
+
 def options_from_args(args: argparse.Namespace) -> ExportOptions:
     """ExportOptions from parsed arguments; the format defaults to the output's suffix."""
     fmt = getattr(args, "format", None)
@@ -46,7 +57,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
                          unit=getattr(args, "unit", "cm"), fps=fps,
                          root_motion=getattr(args, "root_motion", "world"),
                          tpose_frame=bool(getattr(args, "tpose", False)),
-                         fingers=not getattr(args, "no_fingers", False))
+                         fingers=not getattr(args, "no_fingers", False),
+                         start=getattr(args, "start", None), end=getattr(args, "end", None))
 
 
 def load_take_sequence(path: Path) -> PoseSequence:
@@ -106,6 +118,12 @@ def _export_take(args: argparse.Namespace) -> Path:
         seq = load_take_sequence(take)
     except Exception as exc:  # any unreadable take: one line, no traceback
         raise UserError(f"cannot read take {take}: {exc}", EXIT_INPUT) from None
+    if len(seq):
+        from ..export.timing import kept_frames, output_times
+        try:            # a stretch outside the take: refused before the finger stage
+            kept_frames(seq, output_times(seq, options.fps)[0], options.start, options.end)
+        except ValueError as exc:
+            raise UserError(str(exc), EXIT_USAGE) from None
     if options.fingers and seq.hands_3d is not None and seq.finger_angles is None:
         from ..pipeline.fingers import add_finger_angles   # limits, smoothing, hold
         seq = add_finger_angles(seq)
@@ -129,5 +147,6 @@ def add_export_command(subparsers, parents: list[argparse.ArgumentParser]
     p.add_argument("-o", "--output", help="output file (default: beside the take)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     add_export_arguments(p)
+    add_range_arguments(p)
     p.set_defaults(func=cmd_export)
     return p

@@ -1,6 +1,7 @@
 """Export options shared by the CLI, the GUI export dialog and every writer."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 FORMATS = ("bvh", "fbx", "glb")
@@ -18,6 +19,10 @@ class ExportOptions:
     root_motion: str = "world"   # "world" | "inplace" (no horizontal travel) | "ground"
     tpose_frame: bool = False    # prepend a T-pose frame (frame 0 = rest pose)
     fingers: bool = True         # finger bones, when the take has hands (False: leave out)
+    #: the stretch of the take to write, seconds from its first frame (None: from its
+    #: start / to its end); the rig and the root are the whole take's either way
+    start: float | None = None
+    end: float | None = None
 
     def __post_init__(self):
         for name, value, allowed in (("format", self.format, FORMATS),
@@ -31,6 +36,13 @@ class ExportOptions:
             raise ValueError(f"export fingers must be True or False, got {self.fingers!r}")
         if self.fps is not None and not (self.fps > 0):
             raise ValueError(f"export fps must be positive, got {self.fps}")
+        for name, value in (("start", self.start), ("end", self.end)):
+            if value is not None and not (isinstance(value, (int, float))
+                                          and math.isfinite(value) and value >= 0):
+                raise ValueError(f"export {name} must be a time of 0 s or more, got {value!r}")
+        if self.start is not None and self.end is not None and not self.end > self.start:
+            raise ValueError(f"export end ({self.end:g} s) must come after its start "
+                             f"({self.start:g} s)")
 
     @property
     def scale(self) -> float:

@@ -36,7 +36,8 @@ from .fingers import (finger_rig, finger_world_rotations, palm_normals,
                       twist_hands_to_palms)
 from .options import ExportOptions
 from .presets import bone_name
-from .timing import output_times, resample_joints, take_frame_rate  # noqa: F401  (re-exported)
+from .timing import (kept_frames, output_times, resample_joints,  # noqa: F401  (re-exported)
+                     take_frame_rate)
 
 #: Canonical rig bones (Mixamo names) and their parents, parents first.
 _SIDES = ("Left", "Right")
@@ -329,8 +330,10 @@ def _lowest_point(rel_positions: np.ndarray, joints: np.ndarray) -> np.ndarray:
 def retarget(seq: PoseSequence, options: ExportOptions = ExportOptions()) -> Retargeted:
     """The take on the rig, ready to write: see ``Retargeted``."""
     joints, roots, fps, filled = resample_joints(seq, options.fps)
+    query = output_times(seq, options.fps)[0]
+    keep = kept_frames(seq, query, options.start, options.end)
     joints = joints - joints[:, J["pelvis"]][:, None]       # root-relative, metres
-    rig = build_rig(joints)
+    rig = build_rig(joints)                                  # the whole take's bones
     g = world_rotations(rig, joints)
     rel = forward_kinematics(np.zeros((len(joints), 3)), g, rig.offsets)
     lowest = _lowest_point(rel, joints)
@@ -344,6 +347,8 @@ def retarget(seq: PoseSequence, options: ExportOptions = ExportOptions()) -> Ret
         root[:, 1] = -lowest
     elif options.root_motion == "inplace":
         root[:, [0, 2]] = 0.0
+    # the stretch asked for (the whole take unless told): what the rest works on
+    root, g, query, filled = root[keep], g[keep], query[keep], int(filled[keep].sum())
     local = local_rotations(g)
     rest_lowest = float(_lowest_point(forward_kinematics(
         np.zeros((1, 3)), np.broadcast_to(np.eye(3), (1, len(BONES), 3, 3)), rig.offsets),
@@ -356,7 +361,6 @@ def retarget(seq: PoseSequence, options: ExportOptions = ExportOptions()) -> Ret
     bones, parents = BONES, PARENTS
     rig_offsets, end_sites = rig.offsets, rig.end_sites
     if options.fingers and seq.has_hands:
-        query = output_times(seq, options.fps)[0]
         hands = finger_rig(seq, BONES, rig.offsets, query)
         angles = hands.angles
         if options.tpose_frame:     # T-pose rest: fingers straight

@@ -39,15 +39,37 @@ def output_times(seq: PoseSequence, fps: float | None = None
     return (ts if on_grid else grid), grid, out_fps, on_grid
 
 
+def kept_frames(seq: PoseSequence, query: np.ndarray, start: float | None,
+                end: float | None) -> np.ndarray:
+    """(T_out,) bool: the output frames at ``query`` (``output_times``) within ``start``
+    ..``end`` seconds of the take's first frame (either None: open). A stretch that misses
+    the take, or holds no frame, is refused naming the take's span."""
+    ts = np.asarray(seq.timestamps, float)
+    t = np.asarray(query, float) - ts[0]
+    span = float(ts[-1] - ts[0]) if len(ts) else 0.0
+    eps = 1e-6
+    keep = np.ones(len(t), bool)
+    if start is not None:
+        keep &= t >= start - eps
+    if end is not None:
+        keep &= t <= end + eps
+    if not keep.any():
+        asked = f"{0.0 if start is None else start:g}-{span if end is None else end:g} s"
+        raise ValueError(f"the stretch to export ({asked}) holds no frame of the take: "
+                         f"choose times within 0-{span:.2f} s")
+    return keep
+
+
 def resample_joints(seq: PoseSequence, fps: float | None = None
-                    ) -> tuple[np.ndarray, np.ndarray | None, float, int]:
+                    ) -> tuple[np.ndarray, np.ndarray | None, float, np.ndarray]:
     """Joints (T_out, NUM_JOINTS, 3) and roots (T_out, 3) or None on a constant-rate grid.
 
     Frames with no person are filled by linear interpolation between the nearest frames
     with a person and held (copied) before the first and after the last one. A take whose
     timestamps already sit on the grid (within a quarter frame) keeps its frames as they
     are; otherwise (variable-rate webcam takes, or a requested ``fps``) every joint is
-    linearly interpolated at the grid times. Returns (joints, roots, fps, filled frames).
+    linearly interpolated at the grid times. Returns (joints, roots, fps, (T_out,) bool:
+    the frames filled).
     """
     valid = np.asarray(seq.valid, bool) & np.all(np.isfinite(seq.joints_3d), axis=(1, 2))
     if not valid.any():
@@ -69,11 +91,11 @@ def resample_joints(seq: PoseSequence, fps: float | None = None
         if rok.any():
             roots = interp(np.asarray(seq.root_positions, float), rok)
     if on_grid:
-        filled = int((~valid).sum())
+        filled = ~valid
     else:
         # a grid time counts as filled when its nearest source frame had no person
         nearest = np.clip(np.searchsorted(ts, grid), 0, len(ts) - 1)
         prev = np.clip(nearest - 1, 0, len(ts) - 1)
         pick = np.where(np.abs(ts[prev] - grid) <= np.abs(ts[nearest] - grid), prev, nearest)
-        filled = int((~valid[pick]).sum())
+        filled = ~valid[pick]
     return joints, roots, out_fps, filled
