@@ -101,6 +101,19 @@ class BlenderPreviewJob(Job):
         return render_preview(bvh, tmp / "preview.png", frame=blender_frame, size=size)
 
 
+def take_span(seq) -> float:
+    """Seconds from the take's first frame to its last."""
+    return float(seq.timestamps[-1] - seq.timestamps[0]) if len(seq) > 1 else 0.0
+
+
+def first_frame(seq, options) -> int:
+    """The take's frame an export with ``options`` starts at (its stretch's first)."""
+    start = getattr(options, "start", None)
+    if start is None or not len(seq):
+        return 0
+    return int(np.searchsorted(seq.timestamps - seq.timestamps[0], start - 1e-6))
+
+
 def blender_available() -> bool:
     try:
         from ..export.blender import blender_available as available
@@ -193,6 +206,26 @@ class ExportDialog(QDialog):
         self.preview_frame = QSpinBox()
         self.preview_frame.setRange(0, max(0, len(self.seq) - 1))
         self.preview_frame.setValue(int(np.argmax(self.seq.valid)) if len(self.seq) else 0)
+        # the stretch to write, seconds from the take's first frame (not remembered: a
+        # property of this take); the whole take unless narrowed
+        self.span = take_span(self.seq)
+        self.start, self.end = QDoubleSpinBox(), QDoubleSpinBox()
+        for box, value in ((self.start, 0.0), (self.end, self.span)):
+            box.setRange(0.0, self.span)
+            box.setDecimals(2)
+            box.setSingleStep(0.1)
+            box.setSuffix(" s")
+            box.setValue(value)
+            box.valueChanged.connect(self._stretch_changed)
+        self.start_here = QPushButton("from preview frame")
+        self.end_here = QPushButton("to preview frame")
+        self.start_here.clicked.connect(lambda: self.start.setValue(self._preview_time()))
+        self.end_here.clicked.connect(lambda: self.end.setValue(self._preview_time()))
+        self.stretch_label = QLabel()
+        stretch = QHBoxLayout()
+        for widget in (self.start, QLabel("to"), self.end, self.start_here, self.end_here):
+            stretch.addWidget(widget)
+        stretch.addWidget(self.stretch_label, 1)
         self.preview = QLabel()
         self.preview.setMinimumSize(360, 300)
         self.preview.setAlignment(Qt.AlignCenter)
@@ -225,6 +258,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.tpose)
         form.addRow("", self.fingers)
         form.addRow("Preview frame", self.preview_frame)
+        form.addRow("Stretch", stretch)
         form.addRow("Save as", out)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
@@ -245,6 +279,7 @@ class ExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._format_changed)
         self.preview_frame.valueChanged.connect(self.update_preview)
         self.update_preview()
+        self._stretch_changed()
 
     # -- settings --
     def _load_settings(self, default_dir):
@@ -302,11 +337,20 @@ class ExportDialog(QDialog):
         except ValueError as exc:
             self._failed(str(exc))
             return
+        frame = self.preview_frame.value()
+        ts = self.seq.timestamps - self.seq.timestamps[0]
+        start, end = self.stretch()
+        if (start is not None and ts[frame] < start - 1e-6) or \
+                (end is not None and ts[frame] > end + 1e-6):
+            self._failed(f"the preview frame ({frame}, {ts[frame]:.2f} s) is outside the "
+                         f"stretch to export")
+            return
         if self.preview_runner is not None:
             self.preview_runner.shutdown()
         self.blender_button.setEnabled(False)
         self.status.setText("rendering the preview in Blender…")
-        job = BlenderPreviewJob(self.folder, options, self.preview_frame.value(),
+        # the file starts at the stretch's first frame
+        job = BlenderPreviewJob(self.folder, options, frame - first_frame(self.seq, options),
                                 self.foot_locking.currentData())
         job.done.connect(self._preview_rendered)
         job.failed.connect(lambda m: (self.blender_button.setEnabled(True),
@@ -326,14 +370,37 @@ class ExportDialog(QDialog):
         self.preview_source = "blender"
         self.status.setText("preview rendered by Blender")
 
+    # -- stretch --
+    def _preview_time(self) -> float:
+        ts = self.seq.timestamps
+        return float(ts[self.preview_frame.value()] - ts[0]) if len(ts) else 0.0
+
+    def stretch(self) -> tuple[float | None, float | None]:
+        """(start, end) seconds for ``ExportOptions``: None where the box is at the take's
+        own start or end (the spin boxes round to 0.01 s)."""
+        start, end = self.start.value(), self.end.value()
+        return (start if start > 0.0 else None,
+                end if end < round(self.span, 2) else None)
+
+    def _stretch_changed(self) -> None:
+        start, end = self.start.value(), self.end.value()
+        if not end > start:
+            self.stretch_label.setText("<span style='color:#e05050'>the end must come after "
+                                       "the start</span>")
+            return
+        ts = self.seq.timestamps - (self.seq.timestamps[0] if len(self.seq) else 0.0)
+        frames = int(np.sum((ts >= start - 1e-6) & (ts <= end + 1e-6)))
+        self.stretch_label.setText(f"{frames} of {len(self.seq)} frames")
+
     # -- export --
     def options(self):
+        start, end = self.stretch()
         return make_options(format=self.format.currentData(), preset=self.preset.currentText(),
                             unit=self.unit.currentText(),
                             fps=self.fps.value() or None,
                             root_motion=self.root_motion.currentData(),
                             tpose_frame=self.tpose.isChecked(),
-                            fingers=self.fingers.isChecked())
+                            fingers=self.fingers.isChecked(), start=start, end=end)
 
     def start_export(self) -> None:
         self.last_error = None
