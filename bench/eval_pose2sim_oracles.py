@@ -156,7 +156,8 @@ def depth_agreement(pred: np.ndarray, ref: np.ndarray, joints: list[int]) -> dic
     a, r = a[ok], r[ok]
     clear = np.abs(r) > OUT_OF_PLANE
     return {"pred": float(np.abs(a).mean()), "ref": float(np.abs(r).mean()),
-            "corr": float(np.corrcoef(a, r)[0, 1]),
+            "corr": float(np.corrcoef(a, r)[0, 1]) if a.std() > 0 and r.std() > 0
+            else float("nan"),                          # nothing to correlate
             "rmse": float(np.sqrt(np.mean((a - r) ** 2))),
             "wrong_sign": float(np.mean(np.sign(a[clear]) != np.sign(r[clear])))}
 
