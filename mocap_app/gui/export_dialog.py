@@ -389,7 +389,9 @@ class ExportDialog(QDialog):
                                        "the start</span>")
             return
         ts = self.seq.timestamps - (self.seq.timestamps[0] if len(self.seq) else 0.0)
-        frames = int(np.sum((ts >= start - 1e-6) & (ts <= end + 1e-6)))
+        first, last = self.stretch()            # an end at the take's own is open
+        frames = int(np.sum((ts >= (first or 0.0) - 1e-6)
+                            & (ts <= (np.inf if last is None else last) + 1e-6)))
         self.stretch_label.setText(f"{frames} of {len(self.seq)} frames")
 
     # -- export --

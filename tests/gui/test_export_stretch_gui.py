@@ -32,7 +32,8 @@ def test_export_dialog_writes_the_stretch_picked_with_the_preview_frame(qtbot, w
     from mocap_app.takes import load_take
     from tests.export.puppet import puppet_sequence
     folder = tmp_path / "walk"
-    _take(folder, puppet_sequence(60))                 # 30 fps, 0 .. 1.97 s
+    _take(folder, puppet_sequence(60))                 # 30 fps, 0 .. 1.9667 s: the end box
+                                                       # shows 1.97 s, past the last frame
     dialog = window.export_take(folder)
     qtbot.waitExposed(dialog)
     dialog.format.setCurrentIndex(dialog.format.findData("bvh"))
@@ -41,6 +42,13 @@ def test_export_dialog_writes_the_stretch_picked_with_the_preview_frame(qtbot, w
     assert dialog.stretch() == (None, None)
     assert dialog.options().start is None and dialog.options().end is None
     assert dialog.stretch_label.text() == "60 of 60 frames"
+    # a span the boxes round down (1.4333 s shows as 1.43 s) still counts its last frame
+    short = tmp_path / "short"
+    _take(short, puppet_sequence(44))
+    other = window.export_take(short)
+    assert other.end.value() == 1.43 and other.stretch() == (None, None)
+    assert other.stretch_label.text() == "44 of 44 frames"
+    other.reject()
     dialog.preview_frame.setValue(15)
     dialog.start_here.click()
     dialog.preview_frame.setValue(30)
