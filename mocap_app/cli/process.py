@@ -39,6 +39,12 @@ def add_process_command(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--threads", default=None,
                    help="threads of the body detector, 1..8 (default: every core of this "
                         "machine, less one with --hands; the same result, sooner)")
+    # dest apart from ``mocap export``'s --start/--end, which cut the export of a take
+    p.add_argument("--start", type=float, default=None, metavar="SECONDS", dest="video_start",
+                   help="process from this time of the video (default: its start)")
+    p.add_argument("--end", type=float, default=None, metavar="SECONDS", dest="video_end",
+                   help="process up to this time (default: its end); the take keeps the "
+                        "video's own times")
     add_processing_arguments(p)
     p.set_defaults(func=cmd_process)
 
@@ -90,7 +96,8 @@ def tilt_option(value) -> float | str:
 def cmd_process(args) -> int:
     from ..capture.base import CaptureError
     from ..pipeline.estimator import EstimatorConfig, tilt_config
-    from ..pipeline.offline import Cancelled, NoPersonError, process_video
+    from ..pipeline.offline import (Cancelled, NoPersonError, StretchError, check_stretch,
+                                    process_video)
 
     video = Path(args.video)
     if not video.exists():
@@ -98,6 +105,11 @@ def cmd_process(args) -> int:
     check_range("--hfov", args.hfov, 1.0, 179.0)
     tilt = tilt_option(args.tilt)
     threads = threads_option(getattr(args, "threads", None))
+    start, end = getattr(args, "video_start", None), getattr(args, "video_end", None)
+    try:                                   # the video's length is checked on opening it
+        check_stretch(start, end)
+    except ValueError as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None
     out = Path(args.output)
     _check_output_path(out)
     if args.json:
@@ -115,7 +127,10 @@ def cmd_process(args) -> int:
     show_bar = (sys.stderr.isatty() or args.progress) and not args.quiet
     show = _progress_printer(sys.stderr, show_bar)
     try:
-        result = process_video(video, config, refine=refine, cancel=cancel, progress=show)
+        result = process_video(video, config, refine=refine, cancel=cancel, progress=show,
+                               start=start, end=end)
+    except StretchError as exc:            # a stretch past the video's end, before any work
+        raise UserError(str(exc), EXIT_USAGE) from None
     except CaptureError as exc:
         raise UserError(str(exc)) from None
     except NoPersonError as exc:

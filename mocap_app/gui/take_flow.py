@@ -59,7 +59,7 @@ class TakeFlow:
         video = take_video(folder, meta)
         if video is not None:
             try:
-                reader = VideoFrameReader(video)
+                reader = VideoFrameReader(*video)
             except OSError as exc:
                 self.statusBar().showMessage(str(exc), 8000)
         self.playback = (folder, seq, raw, meta, reader)

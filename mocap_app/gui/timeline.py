@@ -15,10 +15,12 @@ _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
 
 class VideoFrameReader:
     """Random access to a video's frames (sequential reads when playing, a seek when
-    scrubbing), turned upright the way ``capture.VideoFileSource`` turns them."""
+    scrubbing), turned upright the way ``capture.VideoFileSource`` turns them. ``first``:
+    the video's frame that ``read(0)`` gives (a take made from a stretch of the file)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, first: int = 0):
         self.path = Path(path)
+        self.first = int(first)
         self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not self._cap.isOpened():
             raise OSError(f"cannot read the take's video: {self.path}")
@@ -30,6 +32,7 @@ class VideoFrameReader:
         self._last: tuple[int, np.ndarray] | None = None
 
     def read(self, index: int) -> np.ndarray | None:
+        index += self.first
         if self._last is not None and self._last[0] == index:
             return self._last[1]
         if index != self._next:

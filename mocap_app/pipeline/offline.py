@@ -107,9 +107,52 @@ class OfflineResult:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
-def iter_video_poses(source: VideoFileSource, estimator: PoseEstimator,
+class StretchError(ValueError):
+    """A stretch of a video to process that is not one (``check_stretch``)."""
+
+
+def check_stretch(start: float | None, end: float | None,
+                  duration: float | None = None) -> None:
+    """Refuse a stretch of a video to process (seconds from its start; None: open) that
+    is not one: a negative or non-finite time, an end not after the start, or, with the
+    file's ``duration`` known, a start at or past its end. The message names the range."""
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not (isinstance(value, (int, float))
+                                      and np.isfinite(value) and value >= 0):
+            raise StretchError(f"the {name} of the stretch to process must be a time of 0 s "
+                             f"or more, got {value!r}")
+    if start is not None and end is not None and not end > start:
+        raise StretchError(f"the end of the stretch to process ({end:g} s) must come after "
+                         f"its start ({start:g} s)")
+    if duration and start is not None and start >= duration:
+        raise StretchError(f"the stretch to process starts at {start:g} s, past the video's "
+                         f"end: choose a start within 0-{duration:.2f} s")
+
+
+class _Stretch:
+    """The frames of ``source`` within ``start``..``end`` seconds (None: open), in
+    order; the frames before are decoded and dropped, reading stops after the end.
+    ``read``: frames decoded; ``ended``: reading stopped at the stretch's end."""
+
+    def __init__(self, source, start: float | None, end: float | None):
+        self.source, self.start, self.end = source, start, end
+        self.read, self.ended = 0, False
+
+    def __iter__(self):
+        for frame in self.source:
+            self.read += 1
+            if self.start is not None and frame.timestamp < self.start - 1e-6:
+                continue
+            if self.end is not None and frame.timestamp > self.end + 1e-6:
+                self.ended = True
+                return
+            yield frame
+
+
+def iter_video_poses(source, estimator: PoseEstimator,
                      cancel: threading.Event | None = None) -> Iterator[FramePose]:
-    """Per-frame poses of every frame of ``source``, in order. An estimator with a hand
+    """Per-frame poses of every frame of ``source`` (a ``VideoFileSource`` or any
+    iterable of its frames), in order. An estimator with a hand
     worker runs the hands of each frame beside the next frame's body
     (``PoseEstimator.estimate_deferred``): the same poses, one frame later."""
     deferred = (getattr(estimator, "worker", None) is not None
@@ -132,13 +175,31 @@ def iter_video_poses(source: VideoFileSource, estimator: PoseEstimator,
 def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorConfig(), *,
                   refine=None, cancel: threading.Event | None = None,
                   progress: Callable[[Progress], None] | None = None,
-                  estimator: PoseEstimator | None = None) -> OfflineResult:
-    """Process a whole video file. ``refine`` is an optional callable
+                  estimator: PoseEstimator | None = None, start: float | None = None,
+                  end: float | None = None) -> OfflineResult:
+    """Process a video file, whole or the stretch from ``start`` to ``end`` seconds of it
+    (either None: open; checked by ``check_stretch`` before any work, StretchError; the
+    poses keep the file's own times, ``info["first_frame"]`` is the file's frame the take
+    starts at). ``refine`` is an optional callable
     PoseSequence -> PoseSequence (the refinement stages). Raises CaptureError for an
     unreadable file, NoPersonError when nobody is found, Cancelled when cancelled. A file
     that decodes clearly fewer frames than it declares is processed as far as it goes;
     ``result.short_input`` then says so."""
+    check_stretch(start, end)
     source = VideoFileSource(path)
+    fps = source.info.fps
+    duration = source.info.frame_count / fps if source.info.frame_count and fps > 0 else None
+    try:
+        check_stretch(start, end, duration)
+    except StretchError:
+        source.close()
+        raise
+    stretch = _Stretch(source, start, end)
+    total = source.info.frame_count
+    if total and fps > 0 and (start is not None or end is not None):
+        first = 0 if start is None else int(np.ceil(start * fps - 1e-6))
+        last = total - 1 if end is None else min(total - 1, int(np.floor(end * fps + 1e-6)))
+        total = max(1, last - first + 1)
     own = estimator is None
     estimator = estimator or PoseEstimator(offline_config(config))
     t0 = time.perf_counter()
@@ -150,20 +211,23 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
              and hasattr(estimator, "lifting_later") else nullcontext(False))
     try:
         with later as unlifted:
-            for pose in iter_video_poses(source, estimator, cancel):
+            for pose in iter_video_poses(stretch, estimator, cancel):
                 frames.append(_slim(pose))
                 with_person += pose.has_person
                 if progress is not None:
-                    progress(Progress(len(frames), source.info.frame_count,
+                    progress(Progress(len(frames), total,
                                       time.perf_counter() - t0, with_person))
     finally:
         source.close()
         if own:
             estimator.close()
     if not frames:
+        if stretch.read and (start is not None or end is not None):
+            raise CaptureError(f"no frame of {path} lies in the stretch "
+                               f"{start or 0:g}-{'' if end is None else f'{end:g}'} s")
         raise CaptureError(f"no frames could be decoded from {path}")
-    short = short_input(len(frames), source.info.frame_count,
-                        frames[-1].timestamp + 1.0 / source.info.fps)
+    short = None if stretch.ended else short_input(
+        stretch.read, source.info.frame_count, frames[-1].timestamp + 1.0 / source.info.fps)
     if with_person == 0:
         why = f" ({short.message('it')})" if short is not None else ""
         raise NoPersonError(f"no person found in {len(frames)} frames of {path}{why}")
@@ -177,6 +241,9 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     info = {"width": source.info.width, "height": source.info.height,
             "fps": source.info.fps, "lifter": estimator.uses_lifter,
             "detector": config.detector}
+    if start is not None or end is not None:
+        info["stretch"] = [start, end]
+        info["first_frame"] = int(frames[0].index)
     if config.auto_tilt and estimator.lifter is not None:
         if cancel is not None and cancel.is_set():
             raise Cancelled()

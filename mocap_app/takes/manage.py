@@ -50,7 +50,9 @@ def save_offline_take(folder: Path, result, parameters: dict) -> Path:
             "version": 1, "name": folder.name, "created": _now(), "source": result.source,
             "video": str(Path(result.source).resolve()), "kind": "import",
             "fps": result.raw.fps, "image_size": list(result.raw.image_size),
-            "frame_count": result.frames, "status": "complete", "parameters": parameters})
+            "frame_count": result.frames, "status": "complete", "parameters": parameters,
+            # a stretch of the file: the file's frame the take's first frame is
+            "first_frame": int(result.info.get("first_frame", 0))})
         os.replace(tmp, folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -96,14 +98,20 @@ def delete_take(folder: Path) -> None:
     shutil.rmtree(folder)
 
 
-def take_video(folder: Path, meta: dict) -> Path | None:
-    """The video that goes with a take: its recorded video.avi, or the imported file."""
+def take_video(folder: Path, meta: dict) -> tuple[Path, int] | None:
+    """The video that goes with a take and the video's frame that is the take's first:
+    its recorded video.avi (from its start), or the imported file (from the stretch's
+    first frame when only a stretch of it was processed)."""
     folder = Path(folder)
     own = folder / "video.avi"
     if own.exists() and own.stat().st_size > 0:
-        return own
+        return own, 0
     for key in ("video", "source"):
         value = meta.get(key)
         if value and Path(value).is_file():
-            return Path(value)
+            try:
+                first = max(0, int(meta.get("first_frame") or 0))
+            except (TypeError, ValueError):       # a hand-edited take.json
+                first = 0
+            return Path(value), first
     return None
