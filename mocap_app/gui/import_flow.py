@@ -31,10 +31,39 @@ class ImportFlow:
         if path:
             self.open_video(path)
 
-    def open_video(self, path, refine: bool = True) -> bool:
-        """Process a video file offline (every frame) into a new take."""
+    def choose_video_stretch(self) -> None:
+        """File > Open a stretch of a video: the file, then the stretch to import."""
         from ..capture.base import CaptureError
         from ..capture.video import VideoFileSource
+        from .stretch_dialog import StretchDialog
+        folder = self.settings.get("folders/videos", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open a stretch of a video", folder,
+                                              VIDEO_FILTER)
+        if not path:
+            return
+        try:
+            with VideoFileSource(path) as src:
+                info = src.info
+        except CaptureError as exc:
+            self.show_error("Cannot open the video", str(exc))
+            return
+        if not info.frame_count or not info.fps > 0:
+            self.show_error("Cannot import a stretch", f"{Path(path).name} does not say how "
+                            "long it is: open the whole video instead")
+            return
+        dialog = StretchDialog(Path(path).name, info.frame_count, info.fps, self)
+        dialog.accepted.connect(lambda: self.open_video(path, start=dialog.stretch()[0],
+                                                        end=dialog.stretch()[1]))
+        self.stretch_dialog = dialog          # kept while open (tests reach it here)
+        dialog.open()
+
+    def open_video(self, path, refine: bool = True, start: float | None = None,
+                   end: float | None = None) -> bool:
+        """Process a video file offline (every frame, or those from ``start`` to ``end``
+        seconds) into a new take."""
+        from ..capture.base import CaptureError
+        from ..capture.video import VideoFileSource
+        from ..pipeline.offline import StretchError, check_stretch, stretch_frames
         if self._busy("open a video"):
             return False
         path = Path(path)
@@ -45,6 +74,13 @@ class ImportFlow:
         except (CaptureError, StopIteration) as exc:
             self.show_error("Cannot open the video", str(exc) or f"no frames in {path}")
             return False
+        duration = info.frame_count / info.fps if info.frame_count and info.fps > 0 else None
+        try:
+            check_stretch(start, end, duration)
+        except StretchError as exc:
+            self.show_error("Cannot import that stretch", str(exc))
+            return False
+        total = stretch_frames(info.frame_count, info.fps, start, end) or 0
         self.settings.set("folders/videos", str(path.resolve().parent))
         self.settings.add_recent(path)
         self._rebuild_recent()
@@ -52,15 +88,17 @@ class ImportFlow:
         self.frame_view.show_frame(first, 0)
         self.view3d.clear()
         self.mode = "import"
-        self.mode_label.setText(f"importing {path.name}")
-        self.progress.setRange(0, info.frame_count or 0)
+        stretch = ("" if start is None and end is None else
+                   f" ({start or 0:.2f}-{'end' if end is None else f'{end:.2f} s'})")
+        self.mode_label.setText(f"importing {path.name}{stretch}")
+        self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.eta_label.setText("starting…")
         for w in (self.progress, self.eta_label, self.cancel_button):
             w.setVisible(True)
         self.cancel_button.setEnabled(True)
         job = OfflineImportJob(path, self.takes_root, self.config, refine=refine,
-                               preview=self.import_preview)
+                               preview=self.import_preview, start=start, end=end)
         job.progress.connect(self._import_progress)
         job.done.connect(self._import_done)
         job.failed.connect(self._import_failed)

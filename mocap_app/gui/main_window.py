@@ -63,6 +63,7 @@ class MainWindow(WindowActions, ImportFlow, LiveFlow, TakeFlow, QMainWindow):
         self.heatmap_runner: JobRunner | None = None
         self.live_results = LatestBox()
         self.import_preview = LatestBox()
+        self.stretch_dialog = None        # File > Open a stretch of a video, while open
         self.heatmap_requests = LatestBox()
         self.heatmap_answers = LatestBox()
         self.last_import: ImportResult | None = None

@@ -82,8 +82,10 @@ class OfflineImportJob(Job):
     cancelled or failed import leaves nothing on disk."""
 
     def __init__(self, video: Path, takes_root: Path, config, refine: bool = True,
-                 preview: LatestBox | None = None, take_name: str | None = None):
+                 preview: LatestBox | None = None, take_name: str | None = None,
+                 start: float | None = None, end: float | None = None):
         super().__init__()
+        self.start, self.end = start, end        # the stretch of the video (None: open)
         self.video = Path(video)
         self.takes_root = Path(takes_root)
         self.config = config
@@ -110,7 +112,8 @@ class OfflineImportJob(Job):
                 self.progress.emit(p)
         try:
             result = process_video(self.video, self.config, refine=refine,
-                                   cancel=self.stop_event, progress=progress, estimator=est)
+                                   cancel=self.stop_event, progress=progress, estimator=est,
+                                   start=self.start, end=self.end)
         except Cancelled:
             raise JobCancelled() from None
         finally:

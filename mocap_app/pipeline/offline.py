@@ -129,6 +129,18 @@ def check_stretch(start: float | None, end: float | None,
                          f"end: choose a start within 0-{duration:.2f} s")
 
 
+def stretch_frames(frame_count: int | None, fps: float, start: float | None,
+                   end: float | None) -> int | None:
+    """How many of a video's ``frame_count`` frames (at ``fps``) lie from ``start`` to
+    ``end`` seconds (None: open); None where the container does not say its length."""
+    if not frame_count or not fps > 0:
+        return frame_count or None
+    first = 0 if start is None else int(np.ceil(start * fps - 1e-6))
+    last = frame_count - 1 if end is None else min(frame_count - 1,
+                                                   int(np.floor(end * fps + 1e-6)))
+    return max(1, last - first + 1)
+
+
 class _Stretch:
     """The frames of ``source`` within ``start``..``end`` seconds (None: open), in
     order; the frames before are decoded and dropped, reading stops after the end.
@@ -195,11 +207,7 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
         source.close()
         raise
     stretch = _Stretch(source, start, end)
-    total = source.info.frame_count
-    if total and fps > 0 and (start is not None or end is not None):
-        first = 0 if start is None else int(np.ceil(start * fps - 1e-6))
-        last = total - 1 if end is None else min(total - 1, int(np.floor(end * fps + 1e-6)))
-        total = max(1, last - first + 1)
+    total = stretch_frames(source.info.frame_count, fps, start, end)
     own = estimator is None
     estimator = estimator or PoseEstimator(offline_config(config))
     t0 = time.perf_counter()
