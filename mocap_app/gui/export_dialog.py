@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
 
 from ..core.skeleton import BONES
 from .skeleton_style import BONE_SIDES, side_rgb
+from .stretch_dialog import END_BEFORE_START, StretchBoxes
 from .worker import Job, JobRunner
 
 FOOT_LOCKING = (("as recorded", None), ("automatic", "auto"), ("always", "always"),
@@ -106,12 +107,14 @@ def take_span(seq) -> float:
     return float(seq.timestamps[-1] - seq.timestamps[0]) if len(seq) > 1 else 0.0
 
 
-def first_frame(seq, options) -> int:
-    """The take's frame an export with ``options`` starts at (its stretch's first)."""
-    start = getattr(options, "start", None)
-    if start is None or not len(seq):
-        return 0
-    return int(np.searchsorted(seq.timestamps - seq.timestamps[0], start - 1e-6))
+def take_frames_in(seq, start: float | None, end: float | None) -> np.ndarray:
+    """(T,) bool: the take's frames in the stretch (the export's own rule, on the take's
+    frames); none where it holds none."""
+    from ..export.timing import kept_frames
+    try:
+        return kept_frames(seq, seq.timestamps, start, end)
+    except ValueError:
+        return np.zeros(len(seq), bool)
 
 
 def blender_available() -> bool:
@@ -208,15 +211,9 @@ class ExportDialog(QDialog):
         self.preview_frame.setValue(int(np.argmax(self.seq.valid)) if len(self.seq) else 0)
         # the stretch to write, seconds from the take's first frame (not remembered: a
         # property of this take); the whole take unless narrowed
-        self.span = take_span(self.seq)
-        self.start, self.end = QDoubleSpinBox(), QDoubleSpinBox()
-        for box, value in ((self.start, 0.0), (self.end, self.span)):
-            box.setRange(0.0, self.span)
-            box.setDecimals(2)
-            box.setSingleStep(0.1)
-            box.setSuffix(" s")
-            box.setValue(value)
-            box.valueChanged.connect(self._stretch_changed)
+        self.times = StretchBoxes(take_span(self.seq), 0.1, self._stretch_changed)
+        self.start, self.end = self.times.start, self.times.end
+        self.stretch = self.times.stretch
         self.start_here = QPushButton("from preview frame")
         self.end_here = QPushButton("to preview frame")
         self.start_here.clicked.connect(lambda: self.start.setValue(self._preview_time()))
@@ -338,19 +335,17 @@ class ExportDialog(QDialog):
             self._failed(str(exc))
             return
         frame = self.preview_frame.value()
-        ts = self.seq.timestamps - self.seq.timestamps[0]
-        start, end = self.stretch()
-        if (start is not None and ts[frame] < start - 1e-6) or \
-                (end is not None and ts[frame] > end + 1e-6):
-            self._failed(f"the preview frame ({frame}, {ts[frame]:.2f} s) is outside the "
-                         f"stretch to export")
+        inside = take_frames_in(self.seq, *self.stretch())
+        if not inside[frame]:
+            self._failed(f"the preview frame ({frame}, {self._preview_time():.2f} s) is "
+                         f"outside the stretch to export")
             return
         if self.preview_runner is not None:
             self.preview_runner.shutdown()
         self.blender_button.setEnabled(False)
         self.status.setText("rendering the preview in Blender…")
         # the file starts at the stretch's first frame
-        job = BlenderPreviewJob(self.folder, options, frame - first_frame(self.seq, options),
+        job = BlenderPreviewJob(self.folder, options, frame - int(np.argmax(inside)),
                                 self.foot_locking.currentData())
         job.done.connect(self._preview_rendered)
         job.failed.connect(lambda m: (self.blender_button.setEnabled(True),
@@ -375,23 +370,11 @@ class ExportDialog(QDialog):
         ts = self.seq.timestamps
         return float(ts[self.preview_frame.value()] - ts[0]) if len(ts) else 0.0
 
-    def stretch(self) -> tuple[float | None, float | None]:
-        """(start, end) seconds for ``ExportOptions``: None where the box is at the take's
-        own start or end (the spin boxes round to 0.01 s)."""
-        start, end = self.start.value(), self.end.value()
-        return (start if start > 0.0 else None,
-                end if end < round(self.span, 2) else None)
-
     def _stretch_changed(self) -> None:
-        start, end = self.start.value(), self.end.value()
-        if not end > start:
-            self.stretch_label.setText("<span style='color:#e05050'>the end must come after "
-                                       "the start</span>")
+        if not self.times.ordered():
+            self.stretch_label.setText(END_BEFORE_START)
             return
-        ts = self.seq.timestamps - (self.seq.timestamps[0] if len(self.seq) else 0.0)
-        first, last = self.stretch()            # an end at the take's own is open
-        frames = int(np.sum((ts >= (first or 0.0) - 1e-6)
-                            & (ts <= (np.inf if last is None else last) + 1e-6)))
+        frames = int(take_frames_in(self.seq, *self.stretch()).sum())
         self.stretch_label.setText(f"{frames} of {len(self.seq)} frames")
 
     # -- export --

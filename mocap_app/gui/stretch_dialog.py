@@ -1,11 +1,41 @@
-"""Which stretch of a video to import: two times (seconds) within the video's length,
-the whole video unless narrowed. Opened with ``open()``; the window keeps running."""
+"""A stretch of a video or take chosen by two times (seconds), the whole unless
+narrowed: the boxes the export dialog and the import's ``StretchDialog`` share, and that
+dialog (opened with ``open()``; the window keeps running)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QLabel, QVBoxLayout)
 
 from ..pipeline.offline import stretch_frames
+
+END_BEFORE_START = ("<span style='color:#e05050'>the end must come after the start"
+                    "</span>")
+
+
+class StretchBoxes:
+    """A start and an end box over 0..``span`` seconds (0.01 s steps shown), at 0 and
+    ``span`` to begin with; ``on_change`` runs when either moves."""
+
+    def __init__(self, span: float, step: float, on_change):
+        self.span = float(span)
+        self.start, self.end = QDoubleSpinBox(), QDoubleSpinBox()
+        for box, value in ((self.start, 0.0), (self.end, self.span)):
+            box.setRange(0.0, self.span)
+            box.setDecimals(2)
+            box.setSingleStep(step)
+            box.setSuffix(" s")
+            box.setValue(value)
+            box.valueChanged.connect(on_change)
+
+    def stretch(self) -> tuple[float | None, float | None]:
+        """(start, end) seconds, None where a box is at the whole's own start or end (the
+        boxes round to 0.01 s, so an end shown at the span is the span)."""
+        start, end = self.start.value(), self.end.value()
+        return (start if start > 0.0 else None,
+                end if end < round(self.span, 2) else None)
+
+    def ordered(self) -> bool:
+        return self.end.value() > self.start.value()
 
 
 class StretchDialog(QDialog):
@@ -17,14 +47,9 @@ class StretchDialog(QDialog):
         self.setWindowTitle(f"Import a stretch of {name}")
         self.frame_count, self.fps = int(frame_count), float(fps)
         self.duration = self.frame_count / self.fps if self.fps > 0 else 0.0
-        self.start, self.end = QDoubleSpinBox(), QDoubleSpinBox()
-        for box, value in ((self.start, 0.0), (self.end, self.duration)):
-            box.setRange(0.0, self.duration)
-            box.setDecimals(2)
-            box.setSingleStep(0.5)
-            box.setSuffix(" s")
-            box.setValue(value)
-            box.valueChanged.connect(self._changed)
+        self.times = StretchBoxes(self.duration, 0.5, self._changed)
+        self.start, self.end = self.times.start, self.times.end
+        self.stretch = self.times.stretch
         self.label = QLabel()
         form = QFormLayout()
         form.addRow("From", self.start)
@@ -40,18 +65,11 @@ class StretchDialog(QDialog):
         layout.addWidget(self.buttons)
         self._changed()
 
-    def stretch(self) -> tuple[float | None, float | None]:
-        start, end = self.start.value(), self.end.value()
-        return (start if start > 0.0 else None,
-                end if end < round(self.duration, 2) else None)
-
     def _changed(self) -> None:
-        start, end = self.start.value(), self.end.value()
-        ok = end > start
+        ok = self.times.ordered()
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
         if not ok:
-            self.label.setText("<span style='color:#e05050'>the end must come after the "
-                               "start</span>")
+            self.label.setText(END_BEFORE_START)
             return
         first, last = self.stretch()
         seconds = (self.duration if last is None else last) - (first or 0.0)
