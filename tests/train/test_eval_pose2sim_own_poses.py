@@ -38,3 +38,16 @@ def test_fine_tuning_keeps_batch_norm_statistics_and_moves_the_weights():
         assert torch.equal(a.running_var, b.running_var)
     moved = [not torch.equal(p, q) for p, q in zip(shipped.parameters(), tuned.parameters())]
     assert any(moved) and not tuned.training
+
+
+def test_canonical_poses_ignore_turn_place_and_size_and_neighbours_are_found():
+    import eval_pose2sim_take_adaptation as adapt
+    from mocap_app.core.rotations import axis_matrix
+    from tests.export.puppet import puppet_joints
+    poses = puppet_joints(30)
+    moved = 1.7 * np.einsum("ij,nkj->nki", axis_matrix("Y", 70.0), poses) + [0.3, 1.0, -2.0]
+    np.testing.assert_allclose(adapt.canonical(moved), adapt.canonical(poses), atol=1e-9)
+    bank = adapt.canonical(poses)
+    # each of frames 3 and 17, turned and scaled, finds itself first
+    picked = adapt.nearest(adapt.canonical(moved[[3, 17]]), bank, 1)
+    assert picked.tolist() == [3, 17]
