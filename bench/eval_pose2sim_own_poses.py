@@ -84,21 +84,33 @@ def scores(pred: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
             float(np.nanmean(pa_errors(pred, ref, P2S.DISTAL))))
 
 
-def fine_tuned(x: np.ndarray, y: np.ndarray, steps: int, lr: float, seed: int):
-    """The shipped lifter trained ``steps`` full-batch steps on (x, y)."""
+def shipped_for_tuning(lr: float, seed: int):
+    """(model, meta, optimiser): the shipped lifter ready to fine-tune, its batch norm
+    keeping the statistics it learned (a few hundred frames of one take would shift them)."""
     torch.manual_seed(seed)
     model, meta = load_checkpoint(models_dir() / "lifter.pt", kind="margipose")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     model.train()
-    for m in model.modules():      # batch norm keeps the statistics it learned: a few
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):   # hundred frames of one
-            m.eval()                                               # take would shift them
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.eval()
+    return model, meta, opt
+
+
+def tuning_step(model, opt, x: np.ndarray, y: np.ndarray) -> None:
+    """One step of the usual lifter losses on inputs ``x`` and cube targets ``y``."""
+    loss, _ = lifter_loss(model(torch.from_numpy(x)), torch.from_numpy(y),
+                          model.config.jsd_sigma)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def fine_tuned(x: np.ndarray, y: np.ndarray, steps: int, lr: float, seed: int):
+    """The shipped lifter trained ``steps`` full-batch steps on (x, y)."""
+    model, meta, opt = shipped_for_tuning(lr, seed)
     for _ in range(steps):
-        loss, _ = lifter_loss(model(xt), yt, model.config.jsd_sigma)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        tuning_step(model, opt, x, y)
     return model.eval(), meta
 
 
@@ -112,23 +124,12 @@ def virtual_fine_tuned(take_poses: np.ndarray, mocap: np.ndarray, steps: int, lr
     """The shipped lifter trained ``steps`` steps on batches half of ``take_poses`` (F, J,
     3, Y up), half of ``mocap`` frames, each through random virtual cameras, 2D only."""
     from mocap_train.train_rendered import mocap_batch
-    torch.manual_seed(seed)
+    model, meta, opt = shipped_for_tuning(lr, seed)
     rng = np.random.default_rng(seed)
-    model, meta = load_checkpoint(models_dir() / "lifter.pt", kind="margipose")
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    for m in model.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.eval()
     for _ in range(steps):
         xa, ya = mocap_batch(take_poses, batch // 2, rng, (0.3, 1.5))
         xb, yb = mocap_batch(mocap, batch - batch // 2, rng, (0.3, 1.5))
-        loss, _ = lifter_loss(model(torch.from_numpy(np.concatenate([xa, xb]))),
-                              torch.from_numpy(np.concatenate([ya, yb])),
-                              model.config.jsd_sigma)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        tuning_step(model, opt, np.concatenate([xa, xb]), np.concatenate([ya, yb]))
     return model.eval(), meta
 
 
