@@ -133,6 +133,17 @@ def virtual_fine_tuned(take_poses: np.ndarray, mocap: np.ndarray, steps: int, lr
     return model.eval(), meta
 
 
+def print_before_after(rows, label: str, short: str) -> None:
+    """A table of (view, BlazePose, shipped, after) scores (25 joints, 8 distal joints)."""
+    print(f"| view | BlazePose world landmarks | shipped lifter | {label} | x BlazePose, "
+          f"shipped / {short} (25 joints) |")
+    print("|---|---|---|---|---|")
+    for name, bp, before, after in rows:
+        print(f"| {name} | {bp[0]:.1f} / {bp[1]:.1f} | {before[0]:.1f} / {before[1]:.1f} | "
+              f"{after[0]:.1f} / {after[1]:.1f} | {before[0] / bp[0]:.2f} / "
+              f"{after[0] / bp[0]:.2f} |")
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=None,
@@ -189,13 +200,7 @@ def main(argv=None) -> dict:
            if args.virtual else "fine-tuned on the other views' frames")
     print("\nPA-MPJPE mm, per frame (one pass, no limb fusion, no refiner; the picture "
           "levelled by the view's calibrated tilt); 25 joints / 8 distal joints\n")
-    print(f"| view | BlazePose world landmarks | shipped lifter | {how} | x BlazePose, "
-          "shipped / fine-tuned (25 joints) |")
-    print("|---|---|---|---|---|")
-    for name, _, bp, before, after, _ in rows:
-        print(f"| {name} | {bp[0]:.1f} / {bp[1]:.1f} | {before[0]:.1f} / {before[1]:.1f} | "
-              f"{after[0]:.1f} / {after[1]:.1f} | {before[0] / bp[0]:.2f} / "
-              f"{after[0] / bp[0]:.2f} |")
+    print_before_after([(r[0], r[2], r[3], r[4]) for r in rows], how, "fine-tuned")
     return {"rows": rows}
 
 

@@ -91,13 +91,7 @@ def main(argv=None) -> dict:
     pool = "a random pool" if args.random_pool else f"the {args.k} nearest poses a frame"
     print(f"\nPA-MPJPE mm, per frame, 2D only, 25 joints / 8 distal joints; fine-tuned on "
           f"{pool}\n")
-    print("| view | BlazePose world landmarks | shipped lifter | adapted | x BlazePose, "
-          "shipped / adapted (25 joints) |")
-    print("|---|---|---|---|---|")
-    for name, _, bp, before, after in rows:
-        print(f"| {name} | {bp[0]:.1f} / {bp[1]:.1f} | {before[0]:.1f} / {before[1]:.1f} | "
-              f"{after[0]:.1f} / {after[1]:.1f} | {before[0] / bp[0]:.2f} / "
-              f"{after[0] / bp[0]:.2f} |")
+    OWN.print_before_after([(r[0], r[2], r[3], r[4]) for r in rows], "adapted", "adapted")
     return {"rows": rows}
 
 
