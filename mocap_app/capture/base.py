@@ -28,6 +28,11 @@ class SourceInfo:
     frame_count: int | None      # None for live sources
     description: str
 
+    @property
+    def duration(self) -> float | None:
+        """Seconds the source declares (frames over rate); None where it does not say."""
+        return self.frame_count / self.fps if self.frame_count and self.fps > 0 else None
+
 
 class FrameSource(Protocol):
     info: SourceInfo

@@ -12,7 +12,6 @@ from ..core.pose import PoseSequence
 from .bvh import write_bvh
 from .options import ExportOptions
 from .retarget import rig_joint_positions
-from .timing import kept_frames, output_times
 
 __all__ = ["ExportOptions", "export_sequence", "write_bvh", "rig_joint_positions"]
 
@@ -25,8 +24,6 @@ def export_sequence(seq: PoseSequence, path: str | os.PathLike,
     ``progress`` (optional) is called with a fraction 0..1. FBX and GLB go through
     Blender (``bpy``) in a child process; ``BlenderNotInstalled`` says how to install it.
     """
-    if len(seq):       # a stretch outside the take is refused before any work
-        kept_frames(seq, output_times(seq, options.fps)[0], options.start, options.end)
     if options.format == "bvh":
         return write_bvh(seq, path, options, progress)
     from .blender import export_via_blender

@@ -47,11 +47,11 @@ class ImportFlow:
         except CaptureError as exc:
             self.show_error("Cannot open the video", str(exc))
             return
-        if not info.frame_count or not info.fps > 0:
+        if info.duration is None:
             self.show_error("Cannot import a stretch", f"{Path(path).name} does not say how "
                             "long it is: open the whole video instead")
             return
-        dialog = StretchDialog(Path(path).name, info.frame_count, info.fps, self)
+        dialog = StretchDialog(Path(path).name, info, self)
         dialog.accepted.connect(lambda: self.open_video(path, start=dialog.stretch()[0],
                                                         end=dialog.stretch()[1]))
         self.stretch_dialog = dialog          # kept while open (tests reach it here)
@@ -74,9 +74,8 @@ class ImportFlow:
         except (CaptureError, StopIteration) as exc:
             self.show_error("Cannot open the video", str(exc) or f"no frames in {path}")
             return False
-        duration = info.frame_count / info.fps if info.frame_count and info.fps > 0 else None
         try:
-            check_stretch(start, end, duration)
+            check_stretch(start, end, info.duration)
         except StretchError as exc:
             self.show_error("Cannot import that stretch", str(exc))
             return False

@@ -42,11 +42,12 @@ class StretchDialog(QDialog):
     """``stretch()`` gives (start, end) seconds for ``process_video``, None where a box is
     at the video's own start or end."""
 
-    def __init__(self, name: str, frame_count: int, fps: float, parent=None):
+    def __init__(self, name: str, info, parent=None):
+        """``info``: the video's ``SourceInfo``, which must declare its length."""
         super().__init__(parent)
         self.setWindowTitle(f"Import a stretch of {name}")
-        self.frame_count, self.fps = int(frame_count), float(fps)
-        self.duration = self.frame_count / self.fps if self.fps > 0 else 0.0
+        self.frame_count, self.fps = int(info.frame_count), float(info.fps)
+        self.duration = float(info.duration)
         self.times = StretchBoxes(self.duration, 0.5, self._changed)
         self.start, self.end = self.times.start, self.times.end
         self.stretch = self.times.stretch

@@ -197,17 +197,14 @@ def process_video(path: str | os.PathLike, config: EstimatorConfig = EstimatorCo
     unreadable file, NoPersonError when nobody is found, Cancelled when cancelled. A file
     that decodes clearly fewer frames than it declares is processed as far as it goes;
     ``result.short_input`` then says so."""
-    check_stretch(start, end)
     source = VideoFileSource(path)
-    fps = source.info.fps
-    duration = source.info.frame_count / fps if source.info.frame_count and fps > 0 else None
     try:
-        check_stretch(start, end, duration)
+        check_stretch(start, end, source.info.duration)
     except StretchError:
         source.close()
         raise
     stretch = _Stretch(source, start, end)
-    total = stretch_frames(source.info.frame_count, fps, start, end)
+    total = stretch_frames(source.info.frame_count, source.info.fps, start, end)
     own = estimator is None
     estimator = estimator or PoseEstimator(offline_config(config))
     t0 = time.perf_counter()

@@ -17,6 +17,11 @@ from .test_cli_errors import assert_one_line_error, run_cli
 
 
 def test_process_video_reads_only_the_stretch():
+    from mocap_app.capture.base import SourceInfo
+    from mocap_app.capture.video import VideoFileSource
+    with VideoFileSource(sample_clip()) as src:
+        assert abs(src.info.duration - 230 / 30.0) < 1e-9     # what the stretch is checked on
+    assert SourceInfo(640, 480, 30.0, None, "live").duration is None
     seen = []
     result = process_video(sample_clip(), EstimatorConfig(lifter="none"), start=2.0, end=3.0,
                            progress=seen.append)
